@@ -1,0 +1,191 @@
+#include "engine/common/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace bgone {
+
+size_t DTypeSize(DType t) {
+  switch (t) {
+    case DType::kFloat32: return 4;
+    case DType::kUInt8: return 1;
+    case DType::kInt8: return 1;
+    case DType::kUInt16: return 2;
+    case DType::kInt16: return 2;
+    case DType::kInt32: return 4;
+    case DType::kInt64: return 8;
+    case DType::kBool: return 1;
+    case DType::kFloat16: return 2;
+    case DType::kFloat64: return 8;
+    case DType::kUInt32: return 4;
+    case DType::kUInt64: return 8;
+    case DType::kBFloat16: return 2;
+    case DType::kString:
+    case DType::kUndefined: return 0;
+  }
+  return 0;
+}
+
+const char* DTypeName(DType t) {
+  switch (t) {
+    case DType::kFloat32: return "float32";
+    case DType::kUInt8: return "uint8";
+    case DType::kInt8: return "int8";
+    case DType::kUInt16: return "uint16";
+    case DType::kInt16: return "int16";
+    case DType::kInt32: return "int32";
+    case DType::kInt64: return "int64";
+    case DType::kBool: return "bool";
+    case DType::kFloat16: return "float16";
+    case DType::kFloat64: return "float64";
+    case DType::kUInt32: return "uint32";
+    case DType::kUInt64: return "uint64";
+    case DType::kBFloat16: return "bfloat16";
+    case DType::kString: return "string";
+    case DType::kUndefined: return "undefined";
+  }
+  return "unknown";
+}
+
+bool IsKnownDType(int32_t code) {
+  return (code >= 1 && code <= 13) || code == 16;
+}
+
+StatusOr<int64_t> CheckedNumElements(const Shape& shape) {
+  if (shape.size() > static_cast<size_t>(kMaxRank)) {
+    return ResourceExhaustedError("rank " + std::to_string(shape.size()) + " exceeds the limit of " +
+                                  std::to_string(kMaxRank));
+  }
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return MalformedError("negative dimension in shape " + ShapeToString(shape));
+    if (d != 0 && n > static_cast<int64_t>(kMaxTensorBytes) / d) {
+      return ResourceExhaustedError("shape " + ShapeToString(shape) + " is too large");
+    }
+    n *= d;
+  }
+  return n;
+}
+
+int64_t NumElements(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string ShapeToString(const Shape& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+namespace {
+constexpr size_t kAlignment = 64;
+}
+
+StatusOr<Tensor> Tensor::Allocate(DType dtype, const Shape& shape) {
+  size_t esize = DTypeSize(dtype);
+  if (esize == 0) return UnsupportedError(std::string("tensor type ") + DTypeName(dtype));
+  BG_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(shape));
+  uint64_t bytes = static_cast<uint64_t>(n) * esize;
+  if (bytes > kMaxTensorBytes) {
+    return ResourceExhaustedError("tensor of shape " + ShapeToString(shape) + " needs " +
+                                  std::to_string(bytes) + " bytes, above the limit");
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.num_elements_ = n;
+  size_t alloc = (static_cast<size_t>(bytes) + kAlignment - 1) / kAlignment * kAlignment;
+  if (alloc == 0) alloc = kAlignment;
+  void* p = std::aligned_alloc(kAlignment, alloc);
+  if (p == nullptr) {
+    return ResourceExhaustedError("out of memory allocating " + std::to_string(bytes) + " bytes");
+  }
+  std::memset(p, 0, alloc);
+  t.storage_ = std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
+  t.data_ = t.storage_.get();
+  return t;
+}
+
+StatusOr<Tensor> Tensor::FromBytes(DType dtype, const Shape& shape, const void* bytes,
+                                   size_t size) {
+  BG_ASSIGN_OR_RETURN(Tensor t, Allocate(dtype, shape));
+  if (t.bytes() != size) {
+    return MalformedError("tensor data has " + std::to_string(size) + " bytes, shape " +
+                          ShapeToString(shape) + " of " + DTypeName(dtype) + " needs " +
+                          std::to_string(t.bytes()));
+  }
+  if (size) std::memcpy(t.data_, bytes, size);
+  return t;
+}
+
+Tensor Tensor::Reshaped(const Shape& shape) const {
+  Tensor t = *this;
+  t.shape_ = shape;
+  return t;
+}
+
+StatusOr<Tensor> Tensor::Clone() const {
+  return FromBytes(dtype_, shape_, data_, bytes());
+}
+
+float HalfToFloat(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1Fu;
+  uint32_t mant = h & 0x3FFu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      int e = -1;
+      do {
+        ++e;
+        mant <<= 1;
+      } while ((mant & 0x400u) == 0);
+      mant &= 0x3FFu;
+      bits = sign | static_cast<uint32_t>(127 - 15 - e) << 23 | mant << 13;
+    }
+  } else if (exp == 0x1F) {
+    bits = sign | 0x7F800000u | mant << 13;
+  } else {
+    bits = sign | (exp + 127 - 15) << 23 | mant << 13;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t FloatToHalf(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000u;
+  uint32_t absx = x & 0x7FFFFFFFu;
+  if (absx >= 0x7F800000u) {  // inf or nan
+    return static_cast<uint16_t>(sign | 0x7C00u | (absx > 0x7F800000u ? 0x200u : 0u));
+  }
+  if (absx >= 0x477FF000u) return static_cast<uint16_t>(sign | 0x7C00u);  // rounds to inf
+  if (absx < 0x38800000u) {  // result is subnormal or zero
+    // Scale into the subnormal range using float arithmetic, which rounds to nearest even.
+    float a;
+    std::memcpy(&a, &absx, 4);
+    float scaled = a * 16777216.0f;  // 2^24: one half-subnormal ulp becomes 1.0
+    uint32_t m = static_cast<uint32_t>(scaled);
+    float rem = scaled - static_cast<float>(m);
+    if (rem > 0.5f || (rem == 0.5f && (m & 1u))) ++m;
+    return static_cast<uint16_t>(sign | m);
+  }
+  uint32_t mant = absx & 0x7FFFFFu;
+  uint32_t exp = (absx >> 23) - 127 + 15;
+  uint32_t h = exp << 10 | mant >> 13;
+  uint32_t rest = mant & 0x1FFFu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;  // may carry into the exponent: fine
+  return static_cast<uint16_t>(sign | h);
+}
+
+}  // namespace bgone

@@ -1,0 +1,25 @@
+// ONNX importer: reads the protobuf wire format directly (no libprotobuf) into the graph IR.
+// Every read is bounds-checked; a malformed file yields an error naming the field or node.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "engine/common/status.h"
+#include "engine/common/tensor.h"
+#include "engine/ir/graph.h"
+
+namespace bgone {
+
+// Parses a serialized ModelProto. fp16 tensors are kept as fp16 (passes may widen them).
+StatusOr<ir::Graph> ImportOnnxModel(const uint8_t* data, size_t size);
+
+// Parses a serialized TensorProto (as in ONNX's test_data_set_N/input_N.pb files).
+// `name` (optional) receives the tensor's name.
+StatusOr<Tensor> ParseOnnxTensor(const uint8_t* data, size_t size, std::string* name = nullptr);
+
+// Reads a whole file into memory; errors name the path.
+StatusOr<std::vector<uint8_t>> ReadFileBytes(const std::string& path);
+
+}  // namespace bgone

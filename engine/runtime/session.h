@@ -1,0 +1,92 @@
+// Public C++ API of the inference engine: load a model, specialise it for input shapes, run it.
+//
+//   BG_ASSIGN_OR_RETURN(auto model, bgone::Model::FromFile("isnet-fp16.onnx"));
+//   BG_ASSIGN_OR_RETURN(auto session, bgone::Session::Create(model));
+//   bgone::ThreadPool pool(2);
+//   std::vector<bgone::Tensor> outputs;
+//   BG_RETURN_IF_ERROR(session->Run({input}, &outputs, &pool));
+//
+// Nothing here throws or aborts on bad data: malformed or unsupported models produce a Status
+// naming the node or field at fault.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/common/status.h"
+#include "engine/common/tensor.h"
+#include "engine/ir/graph.h"
+#include "engine/runtime/thread_pool.h"
+
+namespace bgone {
+
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::kUndefined;
+  Shape shape;  // -1 for dims that are not fixed by the model
+};
+
+// An imported, validated model (graph + weights). Immutable; shareable across sessions/threads.
+class Model {
+ public:
+  static StatusOr<std::shared_ptr<const Model>> FromFile(const std::string& path);
+  static StatusOr<std::shared_ptr<const Model>> FromBytes(const uint8_t* data, size_t size);
+  // Takes an already built graph (used by tests and by other importers).
+  static StatusOr<std::shared_ptr<const Model>> FromGraph(ir::Graph graph);
+
+  const ir::Graph& graph() const { return graph_; }
+  std::vector<TensorInfo> inputs() const;
+  std::vector<TensorInfo> outputs() const;
+
+ private:
+  ir::Graph graph_;
+};
+
+struct SessionOptions {
+  // Graph outputs to compute, by name; empty means all. Unneeded branches are removed.
+  std::vector<std::string> outputs;
+  // Fold nodes whose inputs are all constant at prepare time.
+  bool fold_constants = true;
+};
+
+struct SessionStats {
+  int nodes_in_model = 0;
+  int nodes_after_passes = 0;
+  int folded_nodes = 0;
+  uint64_t weight_bytes = 0;  // constant tensors the plan keeps
+};
+
+class Plan;  // engine/plan/plan.h
+
+// A model specialised for concrete input shapes and ready to run.
+// Thread-compatible: Run may be called from one thread at a time per Session.
+class Session {
+ public:
+  // `input_shapes` gives one shape per model input; empty uses the shapes fixed in the model
+  // (an error if any dim is symbolic). Runs shape inference, constant folding, dead-node
+  // removal and planning; unsupported ops or attributes are reported here.
+  static StatusOr<std::unique_ptr<Session>> Create(std::shared_ptr<const Model> model,
+                                                   const std::vector<Shape>& input_shapes = {},
+                                                   const SessionOptions& options = {});
+  ~Session();
+
+  const std::vector<TensorInfo>& inputs() const { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const { return outputs_; }
+  const SessionStats& stats() const { return stats_; }
+
+  // `inputs` in model input order, dtypes and shapes as in inputs(). `pool` may be null.
+  Status Run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs,
+             ThreadPool* pool = nullptr);
+
+ private:
+  Session() = default;
+  std::shared_ptr<const Model> model_;
+  std::unique_ptr<Plan> plan_;
+  std::vector<TensorInfo> inputs_;
+  std::vector<TensorInfo> outputs_;
+  SessionStats stats_;
+};
+
+}  // namespace bgone
