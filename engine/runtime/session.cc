@@ -1,13 +1,103 @@
-// TEMPORARY placeholder while the runtime is written.
 #include "engine/runtime/session.h"
+
+#include <new>
+
+#include "engine/import/onnx_import.h"
+#include "engine/passes/passes.h"
+#include "engine/plan/plan.h"
+
 namespace bgone {
-class Plan {};
-StatusOr<std::shared_ptr<const Model>> Model::FromFile(const std::string&) { return UnsupportedError("not yet"); }
-StatusOr<std::shared_ptr<const Model>> Model::FromBytes(const uint8_t*, size_t) { return UnsupportedError("not yet"); }
-StatusOr<std::shared_ptr<const Model>> Model::FromGraph(ir::Graph) { return UnsupportedError("not yet"); }
-std::vector<TensorInfo> Model::inputs() const { return {}; }
-std::vector<TensorInfo> Model::outputs() const { return {}; }
-StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model>, const std::vector<Shape>&, const SessionOptions&) { return UnsupportedError("not yet"); }
-Session::~Session() = default;
-Status Session::Run(const std::vector<Tensor>&, std::vector<Tensor>*, ThreadPool*) { return UnsupportedError("not yet"); }
+
+namespace {
+TensorInfo InfoOf(const ir::Value& v) {
+  TensorInfo info;
+  info.name = v.name;
+  info.dtype = v.dtype;
+  if (v.shape.has_value()) info.shape = *v.shape;
+  return info;
 }
+}  // namespace
+
+StatusOr<std::shared_ptr<const Model>> Model::FromGraph(ir::Graph graph) {
+  BG_RETURN_IF_ERROR(passes::CheckOpsSupported(graph));
+  auto order = graph.TopologicalOrder();
+  if (!order.ok()) return order.status();
+  auto model = std::shared_ptr<Model>(new Model());
+  model->graph_ = std::move(graph);
+  return std::shared_ptr<const Model>(std::move(model));
+}
+
+StatusOr<std::shared_ptr<const Model>> Model::FromBytes(const uint8_t* data, size_t size) {
+  try {
+    BG_ASSIGN_OR_RETURN(ir::Graph graph, ImportOnnxModel(data, size));
+    return FromGraph(std::move(graph));
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError("out of memory while loading the model");
+  }
+}
+
+StatusOr<std::shared_ptr<const Model>> Model::FromFile(const std::string& path) {
+  try {
+    BG_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path));
+    auto model = FromBytes(bytes.data(), bytes.size());
+    if (!model.ok()) return model.status().WithContext(path);
+    return model;
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError("out of memory while reading '" + path + "'");
+  }
+}
+
+std::vector<TensorInfo> Model::inputs() const {
+  std::vector<TensorInfo> r;
+  for (ir::ValueId id : graph_.inputs()) r.push_back(InfoOf(graph_.value(id)));
+  return r;
+}
+
+std::vector<TensorInfo> Model::outputs() const {
+  std::vector<TensorInfo> r;
+  for (ir::ValueId id : graph_.outputs()) r.push_back(InfoOf(graph_.value(id)));
+  return r;
+}
+
+Session::~Session() = default;
+
+StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> model,
+                                                   const std::vector<Shape>& input_shapes,
+                                                   const SessionOptions& options) {
+  if (model == nullptr) return InvalidArgumentError("no model");
+  try {
+    auto session = std::unique_ptr<Session>(new Session());
+    session->model_ = model;
+    ir::Graph g = model->graph();  // tensors are shared, not copied
+    session->stats_.nodes_in_model = static_cast<int>(g.nodes().size());
+    BG_RETURN_IF_ERROR(passes::SpecializeInputShapes(g, input_shapes));
+    BG_RETURN_IF_ERROR(passes::WidenFloat16(g));
+    BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, options.outputs));
+    int folded = 0;
+    BG_RETURN_IF_ERROR(passes::InferShapesAndFold(g, options.fold_constants, &folded));
+    BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, {}));
+    session->stats_.folded_nodes = folded;
+    session->stats_.nodes_after_passes = static_cast<int>(g.nodes().size());
+    for (int id = 0; id < g.num_values(); ++id) {
+      if (g.value(id).constant.has_value()) session->stats_.weight_bytes += g.value(id).constant->bytes();
+    }
+    for (ir::ValueId id : g.inputs()) session->inputs_.push_back(InfoOf(g.value(id)));
+    for (ir::ValueId id : g.outputs()) session->outputs_.push_back(InfoOf(g.value(id)));
+    BG_ASSIGN_OR_RETURN(session->plan_, Plan::Build(std::move(g)));
+    return session;
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError("out of memory while preparing the model");
+  }
+}
+
+Status Session::Run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs,
+                    ThreadPool* pool) {
+  if (outputs == nullptr) return InvalidArgumentError("outputs is null");
+  try {
+    return plan_->Execute(inputs, outputs, pool);
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError("out of memory while running the model");
+  }
+}
+
+}  // namespace bgone

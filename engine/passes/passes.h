@@ -1,0 +1,32 @@
+// Graph rewrites run when a Session is prepared. Each pass keeps the graph valid and reports
+// problems as errors naming the node.
+#pragma once
+
+#include <vector>
+
+#include "engine/common/status.h"
+#include "engine/ir/graph.h"
+
+namespace bgone::passes {
+
+// Gives every graph input a concrete shape. `shapes` may be empty when the model fixes all
+// dims; otherwise one shape per input, matching rank and any fixed dims.
+Status SpecializeInputShapes(ir::Graph& graph, const std::vector<Shape>& shapes);
+
+// Makes the interior of the graph compute in float32: fp16 constants are widened, Cast(to fp16)
+// becomes Cast(to fp32), fp16 graph inputs get a Cast to fp32 after them and fp16 graph outputs a
+// Cast back. Only storage and rounding of intermediates change, not the maths.
+Status WidenFloat16(ir::Graph& graph);
+
+// Walks the graph in topological order, checks each node against its op schema, infers every
+// output's dtype and shape, and (when `fold`) evaluates nodes whose inputs are all constant.
+// Folded nodes are removed. `folded` receives the number of folded nodes.
+Status InferShapesAndFold(ir::Graph& graph, bool fold, int* folded);
+
+// Keeps only the named outputs (all when empty), then drops nodes and constants nothing needs.
+Status PruneToOutputs(ir::Graph& graph, const std::vector<std::string>& outputs);
+
+// Fails naming the first node whose op is not implemented.
+Status CheckOpsSupported(const ir::Graph& graph);
+
+}  // namespace bgone::passes

@@ -1,0 +1,229 @@
+// The ONNX importer on hand-built models: valid ones load, every kind of damage is an error that
+// names the field or node, never a crash.
+#include <gtest/gtest.h>
+
+#include "engine/import/onnx_import.h"
+#include "engine/runtime/session.h"
+#include "tests/engine/pb_writer.h"
+
+namespace bgone {
+namespace {
+
+using testing::FloatTensor;
+using testing::Node;
+using testing::PbWriter;
+using testing::TensorTypeValueInfo;
+
+// x[1,4] -> Relu -> y
+PbWriter ReluGraph() {
+  PbWriter g;
+  g.Message(1, Node("Relu", {"x"}, {"y"}, "relu0"))
+      .Bytes(2, "g")
+      .Message(11, TensorTypeValueInfo("x", 1, {1, 4}))
+      .Message(12, TensorTypeValueInfo("y", 1, {1, 4}));
+  return g;
+}
+
+StatusOr<ir::Graph> Import(const std::string& bytes) {
+  return ImportOnnxModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+void ExpectError(const std::string& bytes, StatusCode code, const std::string& fragment) {
+  auto g = Import(bytes);
+  ASSERT_FALSE(g.ok()) << "expected an error containing '" << fragment << "'";
+  EXPECT_EQ(g.status().code(), code) << g.status().ToString();
+  EXPECT_NE(g.status().message().find(fragment), std::string::npos) << g.status().ToString();
+}
+
+TEST(ImportTest, LoadsValidModel) {
+  auto g = Import(testing::Model(ReluGraph()));
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->opset(), 15);
+  ASSERT_EQ(g->nodes().size(), 1u);
+  EXPECT_EQ(g->nodes()[0].op_type, "Relu");
+  ASSERT_EQ(g->inputs().size(), 1u);
+  EXPECT_EQ(*g->value(g->inputs()[0]).shape, (Shape{1, 4}));
+}
+
+TEST(ImportTest, ReadsInitializersInRawAndTypedFields) {
+  PbWriter typed;  // int64 tensor in int64_data, unpacked encoding
+  typed.PackedVarints(1, {3}).Varint(2, 7).Bytes(8, "shape").Varint(7, 1).Varint(7, 2).Varint(7, static_cast<uint64_t>(-4));
+  PbWriter floats;  // float tensor in float_data, unpacked fixed32
+  floats.PackedVarints(1, {2}).Varint(2, 1).Bytes(8, "w").Fixed32(4, 1.5f).Fixed32(4, -2.0f);
+  PbWriter g = ReluGraph();
+  g.Message(5, typed).Message(5, floats).Message(5, FloatTensor("raw", {2, 2}, {1, 2, 3, 4}));
+  auto graph = Import(testing::Model(g));
+  ASSERT_TRUE(graph.ok()) << graph.status().ToString();
+  const Tensor& s = *graph->value(graph->FindValue("shape")).constant;
+  EXPECT_EQ(s.dtype(), DType::kInt64);
+  EXPECT_EQ(s.data<int64_t>()[2], -4);
+  const Tensor& w = *graph->value(graph->FindValue("w")).constant;
+  EXPECT_EQ(w.data<float>()[0], 1.5f);
+  EXPECT_EQ(w.data<float>()[1], -2.0f);
+  const Tensor& r = *graph->value(graph->FindValue("raw")).constant;
+  EXPECT_EQ(r.shape(), (Shape{2, 2}));
+  EXPECT_EQ(r.data<float>()[3], 4.0f);
+}
+
+TEST(ImportTest, Float16AndInt8TypedFields) {
+  PbWriter h;  // fp16 values travel as uint16 bit patterns in int32_data
+  h.PackedVarints(1, {2}).Varint(2, 10).Bytes(8, "h").PackedVarints(5, {0x3C00, 0xC000});
+  PbWriter i8;
+  i8.PackedVarints(1, {2}).Varint(2, 3).Bytes(8, "i8").PackedVarints(5, {-5, 7});
+  PbWriter g = ReluGraph();
+  g.Message(5, h).Message(5, i8);
+  auto graph = Import(testing::Model(g));
+  ASSERT_TRUE(graph.ok()) << graph.status().ToString();
+  const Tensor& ht = *graph->value(graph->FindValue("h")).constant;
+  EXPECT_EQ(HalfToFloat(ht.data<uint16_t>()[0]), 1.0f);
+  EXPECT_EQ(HalfToFloat(ht.data<uint16_t>()[1]), -2.0f);
+  EXPECT_EQ(graph->value(graph->FindValue("i8")).constant->data<int8_t>()[0], -5);
+}
+
+TEST(ImportTest, EmptyAndGarbage) {
+  ExpectError("", StatusCode::kMalformed, "empty");
+  ExpectError("hello world, not a model", StatusCode::kMalformed, "");
+}
+
+TEST(ImportTest, TruncatedVarint) {
+  std::string m = testing::Model(ReluGraph());
+  PbWriter w;
+  w.Append(m).Append("\x08\xff\xff");  // field 1 varint never terminates
+  ExpectError(w.str(), StatusCode::kMalformed, "truncated varint");
+}
+
+TEST(ImportTest, OverlongVarint) {
+  ExpectError(std::string("\x08") + std::string(11, '\xff') + "\x01", StatusCode::kMalformed, "varint");
+}
+
+TEST(ImportTest, WrongWireType) {
+  PbWriter g = ReluGraph();
+  g.Varint(1, 5);  // graph.node must be a message, not a varint
+  ExpectError(testing::Model(g), StatusCode::kMalformed, "graph.node[1]: node: wrong wire type");
+}
+
+TEST(ImportTest, LengthPastEnd) {
+  std::string m = testing::Model(ReluGraph());
+  ExpectError(m.substr(0, m.size() - 3), StatusCode::kMalformed, "remain");
+}
+
+TEST(ImportTest, TensorSizeMismatch) {
+  PbWriter g = ReluGraph();
+  g.Message(5, FloatTensor("w", {3, 3}, {1, 2, 3}));
+  ExpectError(testing::Model(g), StatusCode::kMalformed, "graph.initializer[0] ('w'): raw_data has 12 bytes");
+}
+
+TEST(ImportTest, TypedFieldCountMismatch) {
+  PbWriter t;
+  t.PackedVarints(1, {4}).Varint(2, 7).Bytes(8, "s").PackedVarints(7, {1, 2});
+  PbWriter g = ReluGraph();
+  g.Message(5, t);
+  ExpectError(testing::Model(g), StatusCode::kMalformed, "int64_data has 2 values");
+}
+
+TEST(ImportTest, HugeDims) {
+  PbWriter g = ReluGraph();
+  g.Message(5, FloatTensor("w", {1 << 30, 1 << 30, 1 << 30}, {1}));
+  ExpectError(testing::Model(g), StatusCode::kResourceExhausted, "too large");
+  PbWriter g2 = ReluGraph();
+  g2.Message(5, FloatTensor("w", {-3}, {}));
+  ExpectError(testing::Model(g2), StatusCode::kMalformed, "negative dimension");
+}
+
+TEST(ImportTest, UnknownDataType) {
+  PbWriter t;
+  t.PackedVarints(1, {1}).Varint(2, 99).Bytes(8, "t").Bytes(9, "abcd");
+  PbWriter g = ReluGraph();
+  g.Message(5, t);
+  ExpectError(testing::Model(g), StatusCode::kMalformed, "unknown data_type 99");
+}
+
+TEST(ImportTest, MissingNodeInput) {
+  PbWriter g;
+  g.Message(1, Node("Relu", {"x"}, {"h"}, "a"))
+      .Message(1, Node("Add", {"h", "nowhere"}, {"y"}, "b"))
+      .Message(11, TensorTypeValueInfo("x", 1, {1, 4}))
+      .Message(12, TensorTypeValueInfo("y", 1, {1, 4}));
+  ExpectError(testing::Model(g), StatusCode::kMalformed, "node 1 (Add 'b'): input 'nowhere' is not produced");
+}
+
+TEST(ImportTest, Cycle) {
+  PbWriter g;
+  g.Message(1, Node("Add", {"x", "c"}, {"b"}, "first"))
+      .Message(1, Node("Relu", {"b"}, {"c"}, "second"))
+      .Message(1, Node("Relu", {"c"}, {"y"}, "third"))
+      .Message(11, TensorTypeValueInfo("x", 1, {1, 4}))
+      .Message(12, TensorTypeValueInfo("y", 1, {1, 4}));
+  ExpectError(testing::Model(g), StatusCode::kMalformed, "cycle");
+}
+
+TEST(ImportTest, DuplicateOutput) {
+  PbWriter g;
+  g.Message(1, Node("Relu", {"x"}, {"y"}, "a"))
+      .Message(1, Node("Relu", {"x"}, {"y"}, "b"))
+      .Message(11, TensorTypeValueInfo("x", 1, {1, 4}))
+      .Message(12, TensorTypeValueInfo("y", 1, {1, 4}));
+  ExpectError(testing::Model(g), StatusCode::kMalformed, "node 1 (Relu): output 'y' is already defined");
+}
+
+TEST(ImportTest, GraphOutputNotProduced) {
+  PbWriter g = ReluGraph();
+  g.Message(12, TensorTypeValueInfo("ghost", 1, {1}));
+  ExpectError(testing::Model(g), StatusCode::kMalformed, "graph output 'ghost'");
+}
+
+TEST(ImportTest, NoGraphOrOpset) {
+  PbWriter m;
+  m.Varint(1, 8);
+  ExpectError(m.str(), StatusCode::kMalformed, "no graph");
+  PbWriter m2;
+  m2.Varint(1, 8).Message(7, ReluGraph());
+  ExpectError(m2.str(), StatusCode::kMalformed, "opset");
+}
+
+TEST(ImportTest, ExternalDataIsUnsupported) {
+  PbWriter t;
+  t.PackedVarints(1, {1}).Varint(2, 1).Bytes(8, "w").Varint(14, 1);
+  PbWriter g = ReluGraph();
+  g.Message(5, t);
+  ExpectError(testing::Model(g), StatusCode::kUnsupported, "external");
+}
+
+TEST(ImportTest, UnsupportedOpFailsAtLoad) {
+  PbWriter g;
+  g.Message(1, Node("FancyOp", {"x"}, {"y"}, "f"))
+      .Message(11, TensorTypeValueInfo("x", 1, {1, 4}))
+      .Message(12, TensorTypeValueInfo("y", 1, {1, 4}));
+  std::string bytes = testing::Model(g);
+  auto model = Model::FromBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(model.status().message().find("node 0 (FancyOp 'f'): operator 'FancyOp' is not supported"),
+            std::string::npos)
+      << model.status().ToString();
+}
+
+TEST(ImportTest, ParsesConformanceTensor) {
+  PbWriter t = FloatTensor("x", {2, 3}, {1, 2, 3, 4, 5, 6});
+  std::string s = t.str();
+  std::string name;
+  auto tensor = ParseOnnxTensor(reinterpret_cast<const uint8_t*>(s.data()), s.size(), &name);
+  ASSERT_TRUE(tensor.ok()) << tensor.status().ToString();
+  EXPECT_EQ(name, "x");
+  EXPECT_EQ(tensor->shape(), (Shape{2, 3}));
+  EXPECT_EQ(tensor->data<float>()[5], 6.0f);
+}
+
+TEST(HalfFloatTest, RoundTripsAndRounds) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    if ((h & 0x7C00) == 0x7C00 && (h & 0x3FF)) continue;  // NaN payloads
+    EXPECT_EQ(FloatToHalf(HalfToFloat(static_cast<uint16_t>(h))), h) << h;
+  }
+  EXPECT_EQ(FloatToHalf(1.0f + 1.0f / 2048), 0x3C00);  // tie to even
+  EXPECT_EQ(FloatToHalf(1.0f + 3.0f / 2048), 0x3C02);  // tie to even (up)
+  EXPECT_EQ(FloatToHalf(70000.0f), 0x7C00);            // overflow to inf
+  EXPECT_EQ(HalfToFloat(0x0001), 5.9604644775390625e-8f);
+}
+
+}  // namespace
+}  // namespace bgone
