@@ -1,6 +1,9 @@
 // ONNX ModelProto -> ir::Graph. Field numbers follow onnx/onnx.proto (a public spec).
 #include "engine/import/onnx_import.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <unordered_set>
@@ -516,9 +519,13 @@ StatusOr<ir::Graph> ImportOnnxModel(const uint8_t* data, size_t size) {
 }
 
 StatusOr<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return IoError("cannot open '" + path + "': " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return IoError("'" + path + "' is not a regular file");
   FILE* fp = std::fopen(path.c_str(), "rb");
   if (fp == nullptr) return IoError("cannot open '" + path + "': " + std::strerror(errno));
   std::vector<uint8_t> bytes;
+  bytes.reserve(static_cast<size_t>(st.st_size));
   uint8_t buf[1 << 16];
   for (;;) {
     size_t got = std::fread(buf, 1, sizeof(buf), fp);
