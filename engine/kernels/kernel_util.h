@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,13 @@ StatusOr<const Tensor*> RequireConstantInput(const InferContext& ctx, int i,
 StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 // Maps axis in [-rank, rank) to [0, rank).
 StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, const std::string& what);
+
+// Numpy matmul shapes: A [..., M, K] (or [K]), B [..., K, N] (or [K]); batch dims broadcast.
+struct MatMulPlan {
+  int64_t m = 0, k = 0, n = 0, batches = 0;
+  std::vector<int64_t> a_index, b_index;  // per output batch, the A and B matrix it reads
+};
+StatusOr<MatMulPlan> PlanMatMul(const Shape& a, const Shape& b, Shape* out_shape);
 
 // Row-major strides (in elements) of `shape`.
 std::vector<int64_t> StridesOf(const Shape& shape);

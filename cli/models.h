@@ -1,0 +1,16 @@
+// Where `--model NAME|PATH` points.
+#pragma once
+
+#include <string>
+
+#include "engine/common/status.h"
+
+namespace bgone::cli {
+
+// "medium" -> isnet-fp16.onnx, "small" -> isnet-q8.onnx, looked up in $BGONE_MODEL_DIR and then
+// in `source_models_dir` (the source tree's .cache/models, so builds run in place). Anything
+// else is a file path. A missing model is an IoError that says how to fetch it.
+StatusOr<std::string> ResolveModelPath(const std::string& spec,
+                                       const std::string& source_models_dir);
+
+}  // namespace bgone::cli

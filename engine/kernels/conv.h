@@ -1,0 +1,111 @@
+// 2-D convolution (1-D convs use height 1) for float32 and for 8-bit integers with int32
+// accumulation (ConvInteger). Two implementations of each:
+//  - Conv*Reference: plain loops, the oracle for tests.
+//  - PackedConv*: weights packed once into panels of `mr` output channels; each block of output
+//    pixels is unrolled (im2col) into a K x pixels buffer and multiplied by a register-blocked
+//    micro-kernel. The micro-kernel is chosen at run time (AVX-512, AVX2+FMA, or portable C++
+//    that the compiler vectorises for SSE2/WASM SIMD). Every output value is computed by the same
+//    sequence of operations whatever the thread count, so results are bit-identical for any pool.
+// Thread-safety: packed objects are immutable after Pack; Run may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/common/status.h"
+#include "engine/kernels/op_registry.h"
+#include "engine/runtime/thread_pool.h"
+
+namespace bgone::kernels {
+
+struct ConvShape {
+  int64_t batch = 1, in_c = 1, in_h = 1, in_w = 1;
+  int64_t out_c = 1, out_h = 1, out_w = 1;
+  int64_t group = 1;
+  int64_t k_h = 1, k_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t dil_h = 1, dil_w = 1;
+  int64_t pad_t = 0, pad_l = 0;  // trailing pads are implied by out_h/out_w
+
+  int64_t in_c_per_group() const { return in_c / group; }
+  int64_t out_c_per_group() const { return out_c / group; }
+  int64_t k_size() const { return in_c_per_group() * k_h * k_w; }  // GEMM depth per group
+  int64_t out_pixels() const { return out_h * out_w; }
+  // Multiply-accumulates of one run (for GFLOP/s figures: 2 flops each).
+  double macs() const {
+    return static_cast<double>(batch) * out_c * out_pixels() * k_size();
+  }
+  std::string ToString() const;
+};
+
+// Which micro-kernel family to use. kAuto picks the best the CPU supports.
+enum class ConvIsa { kAuto, kGeneric, kAvx2, kAvx512 };
+bool ConvIsaAvailable(ConvIsa isa);
+const char* ConvIsaName(ConvIsa isa);
+
+// What happens to each output after the sum: + bias[oc] (if given), then max(0, .) if relu.
+struct ConvEpilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+};
+
+// x: [batch, in_c, in_h, in_w]; w: [out_c, in_c/group, k_h, k_w]; y: [batch, out_c, out_h, out_w].
+// Accumulates in double.
+void ConvReferenceF32(const ConvShape& s, const float* x, const float* w, const ConvEpilogue& ep,
+                      float* y);
+
+class PackedConvF32 {
+ public:
+  // Only the channel, group and kernel fields of `s` matter here (spatial sizes may differ per Run).
+  static StatusOr<std::shared_ptr<const PackedConvF32>> Pack(const ConvShape& s, const float* w,
+                                                             ConvIsa isa = ConvIsa::kAuto);
+  // `s` must match the packed channel/kernel geometry. pool may be null.
+  Status Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
+             ThreadPool* pool) const;
+  ConvIsa isa() const { return isa_; }
+
+ private:
+  ConvIsa isa_ = ConvIsa::kGeneric;
+  int mr_ = 0, nr_ = 0;
+  int64_t out_c_ = 0, group_ = 0, k_ = 0, k_h_ = 0, k_w_ = 0, blocks_per_group_ = 0;
+  std::vector<float> panels_;  // [group][block][k][mr]
+};
+
+// 8-bit integer inputs for ConvInteger. Values are read as uint8 or int8 per the flags.
+struct ConvIntegerInputs {
+  const void* x = nullptr;
+  bool x_signed = false;
+  int32_t x_zero_point = 0;
+  const void* w = nullptr;
+  bool w_signed = false;
+  const int32_t* w_zero_points = nullptr;  // one per output channel
+};
+
+// y = sum (x - x_zp) * (w - w_zp[oc]) exactly in int32 (wrapping on overflow).
+void ConvIntegerReference(const ConvShape& s, const ConvIntegerInputs& in, int32_t* y);
+
+class PackedConvInteger {
+ public:
+  // Uses in.w, in.w_signed and in.w_zero_points.
+  static StatusOr<std::shared_ptr<const PackedConvInteger>> Pack(const ConvShape& s,
+                                                                 const ConvIntegerInputs& in,
+                                                                 ConvIsa isa = ConvIsa::kAuto);
+  // Uses in.x, in.x_signed and in.x_zero_point.
+  Status Run(const ConvShape& s, const ConvIntegerInputs& in, int32_t* y, ThreadPool* pool) const;
+  ConvIsa isa() const { return isa_; }
+
+ private:
+  ConvIsa isa_ = ConvIsa::kGeneric;
+  int mr_ = 0, nr_ = 0;
+  int64_t out_c_ = 0, group_ = 0, k_ = 0, kp_ = 0, k_h_ = 0, k_w_ = 0, blocks_per_group_ = 0;
+  std::vector<int16_t> panels_;  // [group][block][k/2][mr][2]
+};
+
+// Reads Conv/ConvInteger geometry from a node: input 0 is [N, C, (H,) W], input 1 the weights
+// [M, C/group, (kH,) kW]; attributes auto_pad, dilations, group, kernel_shape, pads, strides.
+// 1-D convolutions come back with height 1. Sets *out_shape to the output shape.
+StatusOr<ConvShape> PlanConvNode(const InferContext& ctx, Shape* out_shape);
+
+}  // namespace bgone::kernels

@@ -1,0 +1,270 @@
+// GEMM micro-kernels for the packed convolutions, compiled for several x86 targets via function
+// target attributes (no -march flags, so binaries stay portable) plus a portable version.
+// The float kernels use GCC/Clang vector extensions: one source, register-resident accumulators.
+#include "engine/kernels/conv_microkernels.h"
+
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define BGONE_X86 1
+#include <immintrin.h>
+#endif
+
+namespace bgone::kernels::conv_internal {
+namespace {
+
+typedef float VF4 __attribute__((vector_size(16)));
+#if BGONE_X86
+typedef float VF8 __attribute__((vector_size(32)));
+typedef float VF16 __attribute__((vector_size(64)));
+#endif
+
+// acc[o][j] (a vector of L pixels) += w[o] * b[j]; MR x (NV*L) outputs kept in registers.
+template <typename V, int MR, int NV>
+static inline __attribute__((always_inline)) void GemmF32Body(int64_t k, const float* w,
+                                                              const float* b, int64_t ldb,
+                                                              float* c) {
+  constexpr int L = sizeof(V) / sizeof(float);
+  constexpr int NR = NV * L;
+  V acc[MR][NV];
+#pragma GCC unroll 16
+  for (int o = 0; o < MR; ++o) {
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) acc[o][j] = V{};
+  }
+  for (int64_t p = 0; p < k; ++p) {
+    const float* bp = b + p * ldb;
+    const float* wp = w + p * MR;
+    V bv[NV];
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) std::memcpy(&bv[j], bp + j * L, sizeof(V));
+#pragma GCC unroll 16
+    for (int o = 0; o < MR; ++o) {
+      V wv = V{} + wp[o];
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[o][j] += wv * bv[j];
+    }
+  }
+#pragma GCC unroll 16
+  for (int o = 0; o < MR; ++o) {
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) std::memcpy(c + o * NR + j * L, &acc[o][j], sizeof(V));
+  }
+}
+
+constexpr int kGenericF32Mr = 4, kGenericF32Nv = 3;  // 4 x 12
+void GemmF32Generic(int64_t k, const float* w, const float* b, int64_t ldb, float* c) {
+  GemmF32Body<VF4, kGenericF32Mr, kGenericF32Nv>(k, w, b, ldb, c);
+}
+
+constexpr int kGenericI16Mr = 4, kGenericI16Nr = 8;
+void GemmI16Generic(int64_t kp, const int16_t* w, const int16_t* b, int64_t ldb, int32_t* c) {
+  uint32_t acc[kGenericI16Mr][kGenericI16Nr] = {};
+  for (int64_t p = 0; p < kp; ++p) {
+    const int16_t* bp = b + p * ldb * 2;
+    const int16_t* wp = w + p * kGenericI16Mr * 2;
+    for (int o = 0; o < kGenericI16Mr; ++o) {
+      int32_t w0 = wp[2 * o], w1 = wp[2 * o + 1];
+      for (int j = 0; j < kGenericI16Nr; ++j) {
+        // |w|, |b| <= 510 here, so the pair sum fits int32; the running sum wraps as uint32.
+        acc[o][j] += static_cast<uint32_t>(w0 * bp[2 * j] + w1 * bp[2 * j + 1]);
+      }
+    }
+  }
+  for (int o = 0; o < kGenericI16Mr; ++o) {
+    for (int j = 0; j < kGenericI16Nr; ++j) {
+      c[o * kGenericI16Nr + j] = static_cast<int32_t>(acc[o][j]);
+    }
+  }
+}
+
+#if BGONE_X86
+
+constexpr int kAvx512F32Mr = 8, kAvx512F32Nv = 2;  // 8 x 32
+__attribute__((target("avx512f"))) void GemmF32Avx512(int64_t k, const float* w, const float* b,
+                                                      int64_t ldb, float* c) {
+  GemmF32Body<VF16, kAvx512F32Mr, kAvx512F32Nv>(k, w, b, ldb, c);
+}
+
+constexpr int kAvx2F32Mr = 6, kAvx2F32Nv = 2;  // 6 x 16
+__attribute__((target("avx2,fma"))) void GemmF32Avx2(int64_t k, const float* w, const float* b,
+                                                    int64_t ldb, float* c) {
+  GemmF32Body<VF8, kAvx2F32Mr, kAvx2F32Nv>(k, w, b, ldb, c);
+}
+
+// int16 pairs: _madd_epi16 multiplies adjacent int16 pairs and adds them into int32 lanes, so one
+// 512-bit register of b holds 16 pixels x 2 depth steps.
+constexpr int kAvx512I16Mr = 8, kAvx512I16Nr = 32;
+
+__attribute__((target("avx512f,avx512bw"))) void GemmI16Avx512(int64_t kp, const int16_t* w,
+                                                               const int16_t* b, int64_t ldb,
+                                                               int32_t* c) {
+  __m512i acc[kAvx512I16Mr][2];
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx512I16Mr; ++o) acc[o][0] = acc[o][1] = _mm512_setzero_si512();
+  for (int64_t p = 0; p < kp; ++p) {
+    const int16_t* bp = b + p * ldb * 2;
+    const int16_t* wp = w + p * kAvx512I16Mr * 2;
+    __m512i b0 = _mm512_loadu_si512(bp);
+    __m512i b1 = _mm512_loadu_si512(bp + 32);
+#pragma GCC unroll 8
+    for (int o = 0; o < kAvx512I16Mr; ++o) {
+      int32_t pair;
+      std::memcpy(&pair, wp + 2 * o, 4);
+      __m512i wv = _mm512_set1_epi32(pair);
+      acc[o][0] = _mm512_add_epi32(acc[o][0], _mm512_madd_epi16(b0, wv));
+      acc[o][1] = _mm512_add_epi32(acc[o][1], _mm512_madd_epi16(b1, wv));
+    }
+  }
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx512I16Mr; ++o) {
+    _mm512_storeu_si512(c + o * kAvx512I16Nr, acc[o][0]);
+    _mm512_storeu_si512(c + o * kAvx512I16Nr + 16, acc[o][1]);
+  }
+}
+
+// Same sums with AVX512-VNNI's fused multiply-add of int16 pairs (exactly equal results).
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void GemmI16Avx512Vnni(
+    int64_t kp, const int16_t* w, const int16_t* b, int64_t ldb, int32_t* c) {
+  __m512i acc[kAvx512I16Mr][2];
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx512I16Mr; ++o) acc[o][0] = acc[o][1] = _mm512_setzero_si512();
+  for (int64_t p = 0; p < kp; ++p) {
+    const int16_t* bp = b + p * ldb * 2;
+    const int16_t* wp = w + p * kAvx512I16Mr * 2;
+    __m512i b0 = _mm512_loadu_si512(bp);
+    __m512i b1 = _mm512_loadu_si512(bp + 32);
+#pragma GCC unroll 8
+    for (int o = 0; o < kAvx512I16Mr; ++o) {
+      int32_t pair;
+      std::memcpy(&pair, wp + 2 * o, 4);
+      __m512i wv = _mm512_set1_epi32(pair);
+      acc[o][0] = _mm512_dpwssd_epi32(acc[o][0], b0, wv);
+      acc[o][1] = _mm512_dpwssd_epi32(acc[o][1], b1, wv);
+    }
+  }
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx512I16Mr; ++o) {
+    _mm512_storeu_si512(c + o * kAvx512I16Nr, acc[o][0]);
+    _mm512_storeu_si512(c + o * kAvx512I16Nr + 16, acc[o][1]);
+  }
+}
+
+constexpr int kAvx2I16Mr = 6, kAvx2I16Nr = 16;
+__attribute__((target("avx2"))) void GemmI16Avx2(int64_t kp, const int16_t* w, const int16_t* b,
+                                                int64_t ldb, int32_t* c) {
+  __m256i acc[kAvx2I16Mr][2];
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx2I16Mr; ++o) acc[o][0] = acc[o][1] = _mm256_setzero_si256();
+  for (int64_t p = 0; p < kp; ++p) {
+    const int16_t* bp = b + p * ldb * 2;
+    const int16_t* wp = w + p * kAvx2I16Mr * 2;
+    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
+    __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 16));
+#pragma GCC unroll 8
+    for (int o = 0; o < kAvx2I16Mr; ++o) {
+      int32_t pair;
+      std::memcpy(&pair, wp + 2 * o, 4);
+      __m256i wv = _mm256_set1_epi32(pair);
+      acc[o][0] = _mm256_add_epi32(acc[o][0], _mm256_madd_epi16(b0, wv));
+      acc[o][1] = _mm256_add_epi32(acc[o][1], _mm256_madd_epi16(b1, wv));
+    }
+  }
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx2I16Mr; ++o) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + o * kAvx2I16Nr), acc[o][0]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + o * kAvx2I16Nr + 8), acc[o][1]);
+  }
+}
+
+bool CpuHasAvx512() {
+  static const bool v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return v;
+}
+bool CpuHasAvx512Vnni() {
+  static const bool v = CpuHasAvx512() && __builtin_cpu_supports("avx512vnni");
+  return v;
+}
+bool CpuHasAvx2() {
+  static const bool v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return v;
+}
+
+#endif  // BGONE_X86
+
+}  // namespace
+
+ConvIsa ResolveIsa(ConvIsa requested) {
+  if (requested == ConvIsa::kAuto) {
+    if (ConvIsaAvailable(ConvIsa::kAvx512)) return ConvIsa::kAvx512;
+    if (ConvIsaAvailable(ConvIsa::kAvx2)) return ConvIsa::kAvx2;
+    return ConvIsa::kGeneric;
+  }
+  return ConvIsaAvailable(requested) ? requested : ConvIsa::kGeneric;
+}
+
+MicroKernels GetMicroKernels(ConvIsa isa) {
+  MicroKernels m;
+#if BGONE_X86
+  if (isa == ConvIsa::kAvx512) {
+    m.f32_mr = kAvx512F32Mr;
+    m.f32_nr = kAvx512F32Nv * 16;
+    m.f32 = GemmF32Avx512;
+    m.i16_mr = kAvx512I16Mr;
+    m.i16_nr = kAvx512I16Nr;
+    m.i16 = CpuHasAvx512Vnni() ? GemmI16Avx512Vnni : GemmI16Avx512;
+    return m;
+  }
+  if (isa == ConvIsa::kAvx2) {
+    m.f32_mr = kAvx2F32Mr;
+    m.f32_nr = kAvx2F32Nv * 8;
+    m.f32 = GemmF32Avx2;
+    m.i16_mr = kAvx2I16Mr;
+    m.i16_nr = kAvx2I16Nr;
+    m.i16 = GemmI16Avx2;
+    return m;
+  }
+#endif
+  (void)isa;
+  m.f32_mr = kGenericF32Mr;
+  m.f32_nr = kGenericF32Nv * 4;
+  m.f32 = GemmF32Generic;
+  m.i16_mr = kGenericI16Mr;
+  m.i16_nr = kGenericI16Nr;
+  m.i16 = GemmI16Generic;
+  return m;
+}
+
+}  // namespace bgone::kernels::conv_internal
+
+namespace bgone::kernels {
+
+bool ConvIsaAvailable(ConvIsa isa) {
+  switch (isa) {
+    case ConvIsa::kAuto:
+    case ConvIsa::kGeneric:
+      return true;
+#if BGONE_X86
+    case ConvIsa::kAvx2:
+      return conv_internal::CpuHasAvx2();
+    case ConvIsa::kAvx512:
+      return conv_internal::CpuHasAvx512();
+#else
+    default:
+      return false;
+#endif
+  }
+  return false;
+}
+
+const char* ConvIsaName(ConvIsa isa) {
+  switch (isa) {
+    case ConvIsa::kAuto: return "auto";
+    case ConvIsa::kGeneric: return "generic";
+    case ConvIsa::kAvx2: return "avx2";
+    case ConvIsa::kAvx512: return "avx512";
+  }
+  return "unknown";
+}
+
+}  // namespace bgone::kernels

@@ -1,0 +1,30 @@
+// Register-blocked GEMM micro-kernels behind PackedConvF32/PackedConvInteger. Internal.
+//
+// f32: c[o][j] = sum_k w[k*mr + o] * b[k*ldb + j]           for o < mr, j < nr
+// i16: c[o][j] = sum_p sum_h w[(p*mr + o)*2 + h] * b[(p*ldb + j)*2 + h]   (int32, wrapping)
+// c is mr x nr, row-major. Each output is a fixed-order sum over k, independent of where the tile
+// sits in the image, which keeps results independent of blocking and threading.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/kernels/conv.h"
+
+namespace bgone::kernels::conv_internal {
+
+using GemmF32Fn = void (*)(int64_t k, const float* w, const float* b, int64_t ldb, float* c);
+using GemmI16Fn = void (*)(int64_t kp, const int16_t* w, const int16_t* b, int64_t ldb, int32_t* c);
+
+struct MicroKernels {
+  int f32_mr = 0, f32_nr = 0;
+  GemmF32Fn f32 = nullptr;
+  int i16_mr = 0, i16_nr = 0;
+  GemmI16Fn i16 = nullptr;
+};
+
+// kAuto resolves to the best available; an unavailable request falls back to kGeneric.
+ConvIsa ResolveIsa(ConvIsa requested);
+// `isa` must be resolved (available and not kAuto).
+MicroKernels GetMicroKernels(ConvIsa isa);
+
+}  // namespace bgone::kernels::conv_internal

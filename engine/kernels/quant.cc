@@ -1,0 +1,292 @@
+// Integer ops of dynamically quantized models: DynamicQuantizeLinear, ConvInteger, MatMulInteger.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/kernels/conv.h"
+#include "engine/kernels/kernel_util.h"
+#include "engine/kernels/quant.h"
+
+namespace bgone::kernels {
+
+void MinMaxF32(const float* x, int64_t n, float* min_out, float* max_out) {
+  constexpr int kLanes = 16;
+  float lo[kLanes], hi[kLanes];
+  float first = n > 0 ? x[0] : 0.0f;
+  for (int j = 0; j < kLanes; ++j) lo[j] = hi[j] = first;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      lo[j] = std::min(lo[j], x[i + j]);
+      hi[j] = std::max(hi[j], x[i + j]);
+    }
+  }
+  for (; i < n; ++i) {
+    lo[0] = std::min(lo[0], x[i]);
+    hi[0] = std::max(hi[0], x[i]);
+  }
+  float a = lo[0], b = hi[0];
+  for (int j = 1; j < kLanes; ++j) {
+    a = std::min(a, lo[j]);
+    b = std::max(b, hi[j]);
+  }
+  *min_out = a;
+  *max_out = b;
+}
+
+void DynamicQuantParams(float min_value, float max_value, float* scale, uint8_t* zero_point) {
+  float lo = std::min(min_value, 0.0f), hi = std::max(max_value, 0.0f);
+  // As ONNX Runtime: an all-zero range gets scale 1 instead of dividing by zero.
+  float s = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  float zp = 0.0f - lo / s;
+  zp = zp > 0.0f ? zp : 0.0f;  // also maps NaN to 0
+  zp = zp < 255.0f ? zp : 255.0f;
+  *scale = s;
+  *zero_point = static_cast<uint8_t>(std::nearbyint(zp));
+}
+
+void QuantizeLinearU8(const float* x, int64_t n, float scale, uint8_t zero_point, uint8_t* y) {
+  const float lo = -static_cast<float>(zero_point), hi = 255.0f - static_cast<float>(zero_point);
+  const float zp = static_cast<float>(zero_point);
+  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: (v + kRound) - kRound rounds half to even
+  for (int64_t i = 0; i < n; ++i) {
+    float v = x[i] / scale;
+    v = v > lo ? v : lo;  // NaN -> lo
+    v = v < hi ? v : hi;
+    v = (v + kRound) - kRound;
+    y[i] = static_cast<uint8_t>(static_cast<int32_t>(v + zp));
+  }
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// DynamicQuantizeLinear
+
+Status InferDql(InferContext& ctx) {
+  BG_RETURN_IF_ERROR(CheckKnownAttrs(ctx.node(), {}));
+  BG_RETURN_IF_ERROR(CheckInputs(ctx, 1, 1));
+  BG_RETURN_IF_ERROR(CheckInputDType(ctx, 0, {DType::kFloat32}));
+  ctx.SetOutput(0, DType::kUInt8, ctx.input_shape(0));
+  ctx.SetOutput(1, DType::kFloat32, {});
+  ctx.SetOutput(2, DType::kUInt8, {});
+  return OkStatus();
+}
+
+StatusOr<std::unique_ptr<Kernel>> CreateDql(InferContext& ctx) {
+  return MakeKernel([](KernelContext& kc) -> Status {
+    const Tensor& x = *kc.inputs[0];
+    const float* px = x.data<float>();
+    int64_t n = x.size();
+    int64_t chunks = (n + kElementwiseGrain - 1) / kElementwiseGrain;
+    std::vector<float> mins(static_cast<size_t>(std::max<int64_t>(chunks, 1)), 0.0f);
+    std::vector<float> maxs(mins.size(), 0.0f);
+    ParallelFor(kc.pool, chunks, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        int64_t b = c * kElementwiseGrain, e = std::min(n, b + kElementwiseGrain);
+        MinMaxF32(px + b, e - b, &mins[static_cast<size_t>(c)], &maxs[static_cast<size_t>(c)]);
+      }
+    });
+    float lo = 0.0f, hi = 0.0f;
+    for (int64_t c = 0; c < chunks; ++c) {
+      lo = std::min(lo, mins[static_cast<size_t>(c)]);
+      hi = std::max(hi, maxs[static_cast<size_t>(c)]);
+    }
+    float scale;
+    uint8_t zp;
+    DynamicQuantParams(lo, hi, &scale, &zp);
+    if (Tensor* y = kc.outputs.size() > 0 ? kc.outputs[0] : nullptr) {
+      uint8_t* py = y->data<uint8_t>();
+      ParallelFor(kc.pool, chunks, [&](int64_t c0, int64_t c1) {
+        int64_t b = c0 * kElementwiseGrain, e = std::min(n, c1 * kElementwiseGrain);
+        QuantizeLinearU8(px + b, e - b, scale, zp, py + b);
+      });
+    }
+    if (kc.outputs.size() > 1 && kc.outputs[1] != nullptr) kc.outputs[1]->data<float>()[0] = scale;
+    if (kc.outputs.size() > 2 && kc.outputs[2] != nullptr) kc.outputs[2]->data<uint8_t>()[0] = zp;
+    return OkStatus();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// ConvInteger
+
+int32_t Read8(const Tensor& t, int64_t i) {
+  return t.dtype() == DType::kInt8 ? static_cast<int32_t>(t.data<int8_t>()[i])
+                                   : static_cast<int32_t>(t.data<uint8_t>()[i]);
+}
+
+StatusOr<ConvShape> PlanConvInteger(const InferContext& ctx, Shape* out_shape) {
+  BG_RETURN_IF_ERROR(CheckKnownAttrs(ctx.node(), {"auto_pad", "dilations", "group", "kernel_shape",
+                                                  "pads", "strides"}));
+  BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, 4));
+  BG_RETURN_IF_ERROR(CheckInputDType(ctx, 0, {DType::kUInt8, DType::kInt8}));
+  BG_RETURN_IF_ERROR(CheckInputDType(ctx, 1, {DType::kUInt8, DType::kInt8}));
+  BG_ASSIGN_OR_RETURN(ConvShape s, PlanConvNode(ctx, out_shape));
+  if (ctx.has_input(2)) {
+    if (ctx.input_dtype(2) != ctx.input_dtype(0)) return MalformedError("x_zero_point type differs from x");
+    if (NumElements(ctx.input_shape(2)) != 1) {
+      return UnsupportedError("x_zero_point must be a scalar");
+    }
+  }
+  if (ctx.has_input(3)) {
+    if (ctx.input_dtype(3) != ctx.input_dtype(1)) return MalformedError("w_zero_point type differs from w");
+    int64_t n = NumElements(ctx.input_shape(3));
+    if (n != 1 && !(ctx.input_shape(3).size() == 1 && n == s.out_c)) {
+      return MalformedError("w_zero_point shape " + ShapeToString(ctx.input_shape(3)) +
+                            ", expected a scalar or [" + std::to_string(s.out_c) + "]");
+    }
+  }
+  return s;
+}
+
+Status InferConvInteger(InferContext& ctx) {
+  Shape out;
+  BG_ASSIGN_OR_RETURN(ConvShape s, PlanConvInteger(ctx, &out));
+  (void)s;
+  ctx.SetOutput(0, DType::kInt32, out);
+  return OkStatus();
+}
+
+std::vector<int32_t> WeightZeroPoints(const Tensor* zp, int64_t out_c) {
+  std::vector<int32_t> v(static_cast<size_t>(out_c), 0);
+  if (zp == nullptr) return v;
+  for (int64_t i = 0; i < out_c; ++i) v[static_cast<size_t>(i)] = Read8(*zp, zp->size() == 1 ? 0 : i);
+  return v;
+}
+
+class ConvIntegerKernel final : public Kernel {
+ public:
+  ConvIntegerKernel(ConvShape s, std::shared_ptr<const PackedConvInteger> packed)
+      : s_(s), packed_(std::move(packed)) {}
+
+  Status Run(KernelContext& kc) override {
+    const Tensor& x = *kc.inputs[0];
+    const Tensor& w = *kc.inputs[1];
+    const Tensor* x_zp = kc.inputs.size() > 2 ? kc.inputs[2] : nullptr;
+    const Tensor* w_zp = kc.inputs.size() > 3 ? kc.inputs[3] : nullptr;
+    ConvIntegerInputs in;
+    in.x = x.raw();
+    in.x_signed = x.dtype() == DType::kInt8;
+    in.x_zero_point = x_zp ? Read8(*x_zp, 0) : 0;
+    std::shared_ptr<const PackedConvInteger> packed = packed_;
+    std::vector<int32_t> wzp;
+    if (!packed) {
+      wzp = WeightZeroPoints(w_zp, s_.out_c);
+      in.w = w.raw();
+      in.w_signed = w.dtype() == DType::kInt8;
+      in.w_zero_points = wzp.data();
+      BG_ASSIGN_OR_RETURN(packed, PackedConvInteger::Pack(s_, in));
+    }
+    return packed->Run(s_, in, kc.outputs[0]->data<int32_t>(), kc.pool);
+  }
+
+ private:
+  ConvShape s_;
+  std::shared_ptr<const PackedConvInteger> packed_;
+};
+
+StatusOr<std::unique_ptr<Kernel>> CreateConvInteger(InferContext& ctx) {
+  Shape out;
+  BG_ASSIGN_OR_RETURN(ConvShape s, PlanConvInteger(ctx, &out));
+  std::shared_ptr<const PackedConvInteger> packed;
+  const Tensor* w = ctx.input_constant(1);
+  const Tensor* w_zp = ctx.has_input(3) ? ctx.input_constant(3) : nullptr;
+  if (w != nullptr && (!ctx.has_input(3) || w_zp != nullptr)) {
+    std::vector<int32_t> wzp = WeightZeroPoints(w_zp, s.out_c);
+    ConvIntegerInputs in;
+    in.w = w->raw();
+    in.w_signed = w->dtype() == DType::kInt8;
+    in.w_zero_points = wzp.data();
+    BG_ASSIGN_OR_RETURN(packed, PackedConvInteger::Pack(s, in));
+  }
+  return std::unique_ptr<Kernel>(std::make_unique<ConvIntegerKernel>(s, std::move(packed)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// MatMulInteger
+
+struct MatMulIntegerPlan {
+  MatMulPlan mm;
+  bool a_per_row = false, b_per_col = false;
+};
+
+StatusOr<MatMulIntegerPlan> PlanMatMulInteger(const InferContext& ctx, Shape* out) {
+  BG_RETURN_IF_ERROR(CheckKnownAttrs(ctx.node(), {}));
+  BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, 4));
+  BG_RETURN_IF_ERROR(CheckInputDType(ctx, 0, {DType::kUInt8, DType::kInt8}));
+  BG_RETURN_IF_ERROR(CheckInputDType(ctx, 1, {DType::kUInt8, DType::kInt8}));
+  MatMulIntegerPlan p;
+  BG_ASSIGN_OR_RETURN(p.mm, PlanMatMul(ctx.input_shape(0), ctx.input_shape(1), out));
+  if (ctx.has_input(2)) {
+    if (ctx.input_dtype(2) != ctx.input_dtype(0)) return MalformedError("a_zero_point type differs from A");
+    int64_t n = NumElements(ctx.input_shape(2));
+    if (n != 1) {
+      if (ctx.input_shape(2).size() != 1 || n != p.mm.m) {
+        return UnsupportedError("a_zero_point shape " + ShapeToString(ctx.input_shape(2)));
+      }
+      p.a_per_row = true;
+    }
+  }
+  if (ctx.has_input(3)) {
+    if (ctx.input_dtype(3) != ctx.input_dtype(1)) return MalformedError("b_zero_point type differs from B");
+    int64_t n = NumElements(ctx.input_shape(3));
+    if (n != 1) {
+      if (ctx.input_shape(3).size() != 1 || n != p.mm.n) {
+        return UnsupportedError("b_zero_point shape " + ShapeToString(ctx.input_shape(3)));
+      }
+      p.b_per_col = true;
+    }
+  }
+  return p;
+}
+
+Status InferMatMulInteger(InferContext& ctx) {
+  Shape out;
+  BG_ASSIGN_OR_RETURN(MatMulIntegerPlan p, PlanMatMulInteger(ctx, &out));
+  (void)p;
+  ctx.SetOutput(0, DType::kInt32, out);
+  return OkStatus();
+}
+
+StatusOr<std::unique_ptr<Kernel>> CreateMatMulInteger(InferContext& ctx) {
+  Shape out;
+  BG_ASSIGN_OR_RETURN(MatMulIntegerPlan p, PlanMatMulInteger(ctx, &out));
+  return MakeKernel([p](KernelContext& kc) -> Status {
+    const Tensor& a = *kc.inputs[0];
+    const Tensor& b = *kc.inputs[1];
+    const Tensor* azp = kc.inputs.size() > 2 ? kc.inputs[2] : nullptr;
+    const Tensor* bzp = kc.inputs.size() > 3 ? kc.inputs[3] : nullptr;
+    int32_t* y = kc.outputs[0]->data<int32_t>();
+    const int64_t m = p.mm.m, k = p.mm.k, n = p.mm.n;
+    ParallelFor(kc.pool, p.mm.batches * m, [&](int64_t r0, int64_t r1) {
+      std::vector<uint32_t> acc(static_cast<size_t>(n));
+      for (int64_t r = r0; r < r1; ++r) {
+        int64_t bi = r / m, i = r % m;
+        int64_t a_off = p.mm.a_index[static_cast<size_t>(bi)] * m * k + i * k;
+        int64_t b_off = p.mm.b_index[static_cast<size_t>(bi)] * k * n;
+        int32_t za = azp ? Read8(*azp, p.a_per_row ? i : 0) : 0;
+        std::fill(acc.begin(), acc.end(), 0u);
+        for (int64_t kk = 0; kk < k; ++kk) {
+          int32_t av = Read8(a, a_off + kk) - za;
+          for (int64_t j = 0; j < n; ++j) {
+            int32_t zb = bzp ? Read8(*bzp, p.b_per_col ? j : 0) : 0;
+            acc[static_cast<size_t>(j)] += static_cast<uint32_t>(av * (Read8(b, b_off + kk * n + j) - zb));
+          }
+        }
+        for (int64_t j = 0; j < n; ++j) y[r * n + j] = static_cast<int32_t>(acc[static_cast<size_t>(j)]);
+      }
+    });
+    return OkStatus();
+  });
+}
+
+}  // namespace
+
+void AppendQuantSchemas(std::vector<OpSchema>* out) {
+  out->push_back({"", "DynamicQuantizeLinear", InferDql, CreateDql, false});
+  out->push_back({"", "ConvInteger", InferConvInteger, CreateConvInteger, false});
+  out->push_back({"", "MatMulInteger", InferMatMulInteger, CreateMatMulInteger, false});
+}
+
+}  // namespace bgone::kernels

@@ -1,0 +1,137 @@
+#include "cli/options.h"
+
+#include <gtest/gtest.h>
+
+namespace bgone::cli {
+namespace {
+
+StatusOr<CliOptions> Parse(std::vector<std::string> args) { return ParseCommandLine(args); }
+
+TEST(OptionsTest, Defaults) {
+  auto o = Parse({"a.jpg"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->action, CliOptions::Action::kRun);
+  EXPECT_EQ(o->inputs, std::vector<std::string>{"a.jpg"});
+  EXPECT_EQ(o->format, OutputFormat::kPng);
+  EXPECT_EQ(o->model, "medium");
+  EXPECT_FALSE(o->background);
+  EXPECT_FALSE(o->mask_only);
+  EXPECT_EQ(o->threads, 0);
+  EXPECT_DOUBLE_EQ(o->max_megapixels, 100.0);
+}
+
+TEST(OptionsTest, RemoveSubcommandIsOptional) {
+  auto o = Parse({"remove", "a.jpg", "b.png"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->inputs, (std::vector<std::string>{"a.jpg", "b.png"}));
+  // Only as the first word; later it is a file name.
+  o = Parse({"a.jpg", "remove"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->inputs, (std::vector<std::string>{"a.jpg", "remove"}));
+}
+
+TEST(OptionsTest, ValueForms) {
+  auto o = Parse({"--model=small", "--threads", "3", "--bg=#f00", "--out-dir", "d",
+                  "--max-megapixels=2.5", "--format", "WEBP", "--quality", "80", "x"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->model, "small");
+  EXPECT_EQ(o->threads, 3);
+  EXPECT_EQ(*o->background, (imaging::Rgb8{255, 0, 0}));
+  EXPECT_EQ(o->out_dir, "d");
+  EXPECT_DOUBLE_EQ(o->max_megapixels, 2.5);
+  EXPECT_EQ(o->format, OutputFormat::kWebp);
+  EXPECT_EQ(o->quality, 80);
+}
+
+TEST(OptionsTest, ShortFlagsBundle) {
+  auto o = Parse({"-rq", "-oout.png", "dir"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_TRUE(o->recursive);
+  EXPECT_TRUE(o->quiet);
+  EXPECT_EQ(o->output, "out.png");
+  o = Parse({"-qo", "out.png", "dir"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->output, "out.png");
+}
+
+TEST(OptionsTest, DoubleDashEndsOptions) {
+  auto o = Parse({"--", "--json", "-"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_FALSE(o->json);
+  EXPECT_EQ(o->inputs, (std::vector<std::string>{"--json", "-"}));
+}
+
+TEST(OptionsTest, OutputExtensionSetsFormat) {
+  auto o = Parse({"-o", "x.WebP", "a.png"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->format, OutputFormat::kWebp);
+  o = Parse({"-o", "x.jpeg", "--bg", "white", "a.png"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->format, OutputFormat::kJpeg);
+  o = Parse({"-o", "noext", "--format", "webp", "a.png"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->format, OutputFormat::kWebp);
+  EXPECT_FALSE(Parse({"-o", "x.png", "--format", "webp", "a.png"}).ok());
+}
+
+TEST(OptionsTest, JpegNeedsOpaqueOutput) {
+  EXPECT_FALSE(Parse({"--format", "jpg", "a.png"}).ok());
+  EXPECT_TRUE(Parse({"--format", "jpg", "--bg", "black", "a.png"}).ok());
+  EXPECT_TRUE(Parse({"--format", "jpg", "--mask", "a.png"}).ok());
+}
+
+TEST(OptionsTest, HelpAndVersionNeedNoInputs) {
+  auto o = Parse({"--help"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->action, CliOptions::Action::kHelp);
+  o = Parse({"-h"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->action, CliOptions::Action::kHelp);
+  o = Parse({"--version"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->action, CliOptions::Action::kVersion);
+}
+
+TEST(OptionsTest, Errors) {
+  const std::vector<std::vector<std::string>> bad = {
+      {},
+      {"--nope", "a"},
+      {"--json=1", "a"},
+      {"--threads", "999", "a"},
+      {"--threads", "2x", "a"},
+      {"--quality", "0", "--format", "webp", "a"},
+      {"--max-megapixels", "nan", "a"},
+      {"--max-megapixels", "inf", "a"},
+      {"-o", "x.png", "a", "b"},
+      {"-o", "x.gif", "a"},
+      {"--bg", "purple-ish", "a"},
+      {"--mask", "--bg", "white", "a"},
+      {"--out-dir", "d", "-o", "x.png", "a"},
+      {"--quality", "90", "a"},
+      {"--model", "", "a"},
+      {"-"},
+      {"a", "--out-dir"},
+  };
+  for (const auto& args : bad) {
+    auto o = Parse(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_FALSE(o.ok()) << joined;
+    if (!o.ok()) {
+      EXPECT_EQ(o.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_FALSE(o.status().message().empty());
+    }
+  }
+}
+
+TEST(OptionsTest, UsageMentionsEveryOption) {
+  const std::string usage = UsageText();
+  for (const char* flag :
+       {"--output", "--out-dir", "--recursive", "--format", "--quality", "--mask", "--bg",
+        "--model", "--threads", "--max-megapixels", "--json", "--quiet", "--help", "--version"}) {
+    EXPECT_NE(usage.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace bgone::cli

@@ -1,0 +1,92 @@
+// Times the packed convolutions on IS-Net-like shapes and prints GFLOP/s (2 flops per MAC).
+// Usage: conv_bench [threads...]   (default: 1 2)
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "engine/kernels/conv.h"
+#include "engine/runtime/thread_pool.h"
+
+using namespace bgone;
+using namespace bgone::kernels;
+
+namespace {
+
+ConvShape Shape3x3(int64_t c_in, int64_t c_out, int64_t hw, int64_t dil, int64_t stride = 1) {
+  ConvShape s;
+  s.in_c = c_in;
+  s.out_c = c_out;
+  s.in_h = s.in_w = hw;
+  s.k_h = s.k_w = 3;
+  s.dil_h = s.dil_w = dil;
+  s.pad_t = s.pad_l = dil;
+  s.stride_h = s.stride_w = stride;
+  s.out_h = (hw + 2 * dil - 2 * dil - 1) / stride + 1;
+  s.out_w = s.out_h;
+  return s;
+}
+
+template <typename F>
+double TimeBest(F f, int reps) {
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    f();
+    double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (dt < best) best = dt;
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<int> threads;
+  for (int i = 1; i < argc; ++i) threads.push_back(std::atoi(argv[i]));
+  if (threads.empty()) threads = {1, 2};
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> uf(-1, 1);
+  std::uniform_int_distribution<int> ui(0, 255);
+  struct Case {
+    const char* name;
+    ConvShape s;
+  };
+  std::vector<Case> cases = {
+      {"64->64 512x512 3x3", Shape3x3(64, 64, 512, 1)},
+      {"128->64 256x256 3x3 d2", Shape3x3(128, 64, 256, 2)},
+      {"512->512 32x32 3x3", Shape3x3(512, 512, 32, 1)},
+      {"3->64 1024x1024 3x3 s2", Shape3x3(3, 64, 1024, 1, 2)},
+  };
+  for (const Case& c : cases) {
+    const ConvShape& s = c.s;
+    std::vector<float> x(static_cast<size_t>(s.in_c * s.in_h * s.in_w));
+    std::vector<float> w(static_cast<size_t>(s.out_c * s.k_size()));
+    std::vector<float> y(static_cast<size_t>(s.out_c * s.out_pixels()));
+    std::vector<uint8_t> xq(x.size()), wq(w.size());
+    std::vector<int32_t> yq(y.size()), wzp(static_cast<size_t>(s.out_c), 131);
+    for (auto& v : x) v = uf(rng);
+    for (auto& v : w) v = uf(rng);
+    for (auto& v : xq) v = static_cast<uint8_t>(ui(rng));
+    for (auto& v : wq) v = static_cast<uint8_t>(ui(rng));
+    auto pf = PackedConvF32::Pack(s, w.data());
+    ConvIntegerInputs in;
+    in.x = xq.data();
+    in.x_zero_point = 117;
+    in.w = wq.data();
+    in.w_zero_points = wzp.data();
+    auto pi = PackedConvInteger::Pack(s, in);
+    if (!pf.ok() || !pi.ok()) return 1;
+    double gflop = 2 * s.macs() / 1e9;
+    int reps = gflop > 20 ? 2 : 3;
+    for (int t : threads) {
+      ThreadPool pool(t);
+      double tf = TimeBest([&] { (void)(*pf)->Run(s, x.data(), {}, y.data(), &pool); }, reps);
+      double ti = TimeBest([&] { (void)(*pi)->Run(s, in, yq.data(), &pool); }, reps);
+      std::printf("%-26s threads=%d  f32[%s] %6.1f GFLOP/s (%.3fs)   int8 %6.1f GOP/s (%.3fs)\n",
+                  c.name, t, ConvIsaName((*pf)->isa()), gflop / tf, tf, gflop / ti, ti);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,389 @@
+// Direct tests of the non-convolution ops through their schemas: semantics at the edges and
+// graceful errors on bad input.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "engine/kernels/elementwise.h"
+#include "engine/kernels/op_registry.h"
+#include "engine/kernels/pool.h"
+#include "engine/kernels/quant.h"
+#include "tests/kernels/op_test_util.h"
+
+namespace bgone::testing {
+namespace {
+
+template <typename T>
+std::vector<T> Values(const Tensor& t) {
+  return std::vector<T>(t.data<T>(), t.data<T>() + t.size());
+}
+
+Tensor F32(const Shape& s, const std::vector<float>& v) { return MakeTensor(DType::kFloat32, s, v); }
+Tensor I64(const Shape& s, const std::vector<int64_t>& v) { return MakeTensor(DType::kInt64, s, v); }
+
+std::vector<float> Iota(int n, float start = 0) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) v[static_cast<size_t>(i)] = start + static_cast<float>(i);
+  return v;
+}
+
+TEST(Registry, ListsTheOpsAndFindsThem) {
+  for (const char* op : {"Conv", "ConvInteger", "DynamicQuantizeLinear", "MatMulInteger", "MatMul",
+                         "Relu", "Sigmoid", "MaxPool", "Resize", "Concat", "Add", "Sub", "Mul",
+                         "Div", "Cast", "Reshape", "Shape", "Slice", "Constant", "Identity",
+                         "Unsqueeze", "Squeeze", "Flatten", "Gather", "Clip"}) {
+    EXPECT_NE(FindOpSchema("", op), nullptr) << op;
+  }
+  EXPECT_EQ(FindOpSchema("", "Transpose"), nullptr);
+  EXPECT_EQ(FindOpSchema("com.microsoft", "Conv"), nullptr);
+  EXPECT_NE(FindOpSchema("bgone", "FusedConv"), nullptr);
+}
+
+TEST(Registry, UnknownAttributeIsAnError) {
+  OpSpec spec;
+  spec.op_type = "Relu";
+  spec.attrs["alpha"] = AttrF(1);
+  spec.inputs.push_back({F32({2}, {1, -1})});
+  auto out = RunOp(spec);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(out.status().message().find("alpha"), std::string::npos);
+}
+
+TEST(Binary, BroadcastsLikeNumpy) {
+  OpSpec spec;
+  spec.op_type = "Sub";
+  spec.inputs.push_back({F32({2, 1, 3}, Iota(6))});
+  spec.inputs.push_back({F32({4, 1}, {0, 10, 20, 30})});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ((*out)[0].shape(), (Shape{2, 4, 3}));
+  std::vector<float> y = Values<float>((*out)[0]);
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 4; ++b)
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(y[(a * 4 + b) * 3 + c], a * 3 + c - 10.0f * b);
+}
+
+TEST(Binary, IntegerDivisionByZeroIsAnErrorNotACrash) {
+  OpSpec spec;
+  spec.op_type = "Div";
+  spec.inputs.push_back({MakeTensor<int32_t>(DType::kInt32, {2}, {7, INT32_MIN})});
+  spec.inputs.push_back({MakeTensor<int32_t>(DType::kInt32, {2}, {-2, -1})});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Values<int32_t>((*out)[0]), (std::vector<int32_t>{-3, INT32_MIN}));
+  spec.inputs[1] = {MakeTensor<int32_t>(DType::kInt32, {2}, {1, 0})};
+  EXPECT_FALSE(RunOp(spec).ok());
+}
+
+TEST(Binary, LargeTensorsSplitAcrossThreadsGiveTheSameResult) {
+  std::vector<float> a = Iota(300000), b = Iota(300000, 0.5f);
+  OpSpec spec;
+  spec.op_type = "Mul";
+  spec.inputs.push_back({F32({300000}, a)});
+  spec.inputs.push_back({F32({300000}, b)});
+  ThreadPool pool(3);
+  auto one = RunOp(spec);
+  auto three = RunOp(spec, &pool);
+  ASSERT_TRUE(one.ok() && three.ok());
+  EXPECT_EQ(Values<float>((*one)[0]), Values<float>((*three)[0]));
+}
+
+TEST(Unary, SigmoidIsAccurate) {
+  std::vector<float> x;
+  for (float v = -100; v <= 100; v += 0.37f) x.push_back(v);
+  x.push_back(std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> y(x.size());
+  kernels::SigmoidF32(x.data(), y.data(), static_cast<int64_t>(x.size()));
+  for (size_t i = 0; i + 1 < x.size(); ++i) {
+    double want = 1.0 / (1.0 + std::exp(-static_cast<double>(x[i])));
+    EXPECT_NEAR(y[i], want, 2e-7 * want + 1e-30) << x[i];
+  }
+  EXPECT_TRUE(std::isnan(y.back()));
+}
+
+TEST(Cast, FloatToHalfRoundsToNearestEvenAndBack) {
+  OpSpec spec;
+  spec.op_type = "Cast";
+  spec.attrs["to"] = AttrI(static_cast<int64_t>(DType::kFloat16));
+  // 1 + 2^-11 is halfway between two halves: rounds to even (1.0); 1 + 3*2^-11 rounds up.
+  spec.inputs.push_back({F32({4}, {1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048, 65520.0f, -0.0f})});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  std::vector<uint16_t> h = Values<uint16_t>((*out)[0]);
+  EXPECT_EQ(h[0], 0x3C00);
+  EXPECT_EQ(h[1], 0x3C02);
+  EXPECT_EQ(h[2], 0x7C00);  // overflows to inf
+  EXPECT_EQ(h[3], 0x8000);
+}
+
+TEST(Cast, FloatToIntTruncatesTowardZero) {
+  OpSpec spec;
+  spec.op_type = "Cast";
+  spec.attrs["to"] = AttrI(static_cast<int64_t>(DType::kInt32));
+  spec.inputs.push_back({F32({4}, {2.7f, -2.7f, 1e20f, std::nanf("")})});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Values<int32_t>((*out)[0]), (std::vector<int32_t>{2, -2, INT32_MIN, INT32_MIN}));
+  spec.attrs["to"] = AttrI(static_cast<int64_t>(DType::kBool));
+  out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Values<uint8_t>((*out)[0]), (std::vector<uint8_t>{1, 1, 1, 1}));
+  spec.attrs["to"] = AttrI(static_cast<int64_t>(DType::kString));
+  EXPECT_FALSE(RunOp(spec).ok());
+}
+
+TEST(Slice, NegativeStepsAndClamping) {
+  OpSpec spec;
+  spec.op_type = "Slice";
+  spec.opset = 13;
+  spec.inputs.push_back({F32({2, 5}, Iota(10))});
+  spec.inputs.push_back({I64({2}, {10, -1}), true});                          // starts
+  spec.inputs.push_back({I64({2}, {INT64_MIN, std::numeric_limits<int64_t>::min()}), true});  // ends
+  spec.inputs.push_back({I64({2}, {0, 1}), true});                            // axes
+  spec.inputs.push_back({I64({2}, {-1, -2}), true});                          // steps
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ((*out)[0].shape(), (Shape{2, 3}));
+  EXPECT_EQ(Values<float>((*out)[0]), (std::vector<float>{9, 7, 5, 4, 2, 0}));
+}
+
+TEST(Slice, RuntimeStartsAreRejectedAtPrepare) {
+  OpSpec spec;
+  spec.op_type = "Slice";
+  spec.inputs.push_back({F32({4}, Iota(4))});
+  spec.inputs.push_back({I64({1}, {1})});
+  spec.inputs.push_back({I64({1}, {3}), true});
+  auto out = RunOp(spec);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kUnsupported);
+}
+
+TEST(Reshape, ZeroCopiesUnlessAllowzero) {
+  OpSpec spec;
+  spec.op_type = "Reshape";
+  spec.opset = 14;
+  spec.inputs.push_back({F32({2, 3, 4}, Iota(24))});
+  spec.inputs.push_back({I64({3}, {0, -1, 2}), true});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].shape(), (Shape{2, 6, 2}));
+  spec.attrs["allowzero"] = AttrI(1);
+  EXPECT_FALSE(RunOp(spec).ok());  // 0 * -1 cannot hold 24 elements
+  spec.inputs[1] = {I64({2}, {-1, 5}), true};
+  spec.attrs.clear();
+  EXPECT_FALSE(RunOp(spec).ok());
+}
+
+TEST(Gather, NegativeAndOutOfRangeIndices) {
+  OpSpec spec;
+  spec.op_type = "Gather";
+  spec.attrs["axis"] = AttrI(1);
+  spec.inputs.push_back({F32({2, 3}, Iota(6))});
+  spec.inputs.push_back({I64({2}, {-1, 0})});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Values<float>((*out)[0]), (std::vector<float>{2, 0, 5, 3}));
+  spec.inputs[1] = {I64({1}, {3})};
+  out = RunOp(spec);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Shape, StartEndAndConstantOutput) {
+  OpSpec spec;
+  spec.op_type = "Shape";
+  spec.opset = 15;
+  spec.attrs["start"] = AttrI(-3);
+  spec.attrs["end"] = AttrI(-1);
+  spec.inputs.push_back({F32({2, 3, 4, 5}, std::vector<float>(120))});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Values<int64_t>((*out)[0]), (std::vector<int64_t>{3, 4}));
+}
+
+TEST(Concat, NegativeAxis) {
+  OpSpec spec;
+  spec.op_type = "Concat";
+  spec.attrs["axis"] = AttrI(-1);
+  spec.inputs.push_back({F32({2, 1}, {1, 2})});
+  spec.inputs.push_back({F32({2, 2}, {3, 4, 5, 6})});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Values<float>((*out)[0]), (std::vector<float>{1, 3, 4, 2, 5, 6}));
+}
+
+TEST(MaxPool, CeilModeOutputSizes) {
+  // in 5, k 2, s 2: floor 2, ceil 3.
+  EXPECT_EQ(kernels::PoolOutputSize(5, 2, 2, 1, 0, 0, false).value(), 2);
+  EXPECT_EQ(kernels::PoolOutputSize(5, 2, 2, 1, 0, 0, true).value(), 3);
+  EXPECT_EQ(kernels::PoolOutputSize(4, 2, 2, 1, 1, 1, true).value(), 3);
+  // A last window that would start inside the trailing padding is dropped.
+  EXPECT_EQ(kernels::PoolOutputSize(6, 3, 3, 1, 0, 2, true).value(), 2);
+  EXPECT_EQ(kernels::PoolOutputSize(3, 1, 3, 1, 0, 2, true).value(), 2);
+  EXPECT_FALSE(kernels::PoolOutputSize(1, 3, 1, 1, 0, 0, false).ok());
+}
+
+TEST(MaxPool, IsNetCeilPool) {
+  OpSpec spec;
+  spec.op_type = "MaxPool";
+  spec.attrs["kernel_shape"] = AttrIs({2, 2});
+  spec.attrs["strides"] = AttrIs({2, 2});
+  spec.attrs["ceil_mode"] = AttrI(1);
+  spec.inputs.push_back({F32({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9})});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].shape(), (Shape{1, 1, 2, 2}));
+  EXPECT_EQ(Values<float>((*out)[0]), (std::vector<float>{5, 6, 8, 9}));
+  spec.num_outputs = 2;  // Indices are not implemented
+  EXPECT_FALSE(RunOp(spec).ok());
+}
+
+TEST(Resize, LinearHalfPixelUpsample) {
+  OpSpec spec;
+  spec.op_type = "Resize";
+  spec.opset = 13;
+  spec.attrs["mode"] = AttrS("linear");
+  spec.inputs.push_back({F32({1, 1, 1, 2}, {0, 4})});
+  spec.inputs.push_back({Tensor(), false, true});
+  spec.inputs.push_back({Tensor(), false, true});
+  spec.inputs.push_back({I64({4}, {1, 1, 1, 4}), true});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  // x_orig = (o + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25 -> clamped to [0, 1].
+  EXPECT_EQ(Values<float>((*out)[0]), (std::vector<float>{0, 1, 3, 4}));
+}
+
+TEST(Resize, NearestModes) {
+  struct C {
+    const char* mode;
+    const char* transform;
+    std::vector<float> want;
+  };
+  // 3 -> 5 along one axis; asymmetric x_orig = o * 0.6 = 0, .6, 1.2, 1.8, 2.4
+  for (const C& c : {C{"floor", "asymmetric", {0, 0, 1, 1, 2}}, C{"ceil", "asymmetric", {0, 1, 2, 2, 2}},
+                     C{"round_prefer_floor", "asymmetric", {0, 1, 1, 2, 2}},
+                     C{"round_prefer_ceil", "align_corners", {0, 1, 1, 2, 2}}}) {
+    OpSpec spec;
+    spec.op_type = "Resize";
+    spec.opset = 13;
+    spec.attrs["mode"] = AttrS("nearest");
+    spec.attrs["nearest_mode"] = AttrS(c.mode);
+    spec.attrs["coordinate_transformation_mode"] = AttrS(c.transform);
+    spec.inputs.push_back({F32({3}, {0, 1, 2})});
+    spec.inputs.push_back({Tensor(), false, true});
+    spec.inputs.push_back({Tensor(), false, true});
+    spec.inputs.push_back({I64({1}, {5}), true});
+    auto out = RunOp(spec);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_EQ(Values<float>((*out)[0]), c.want) << c.mode << " " << c.transform;
+  }
+}
+
+TEST(DynamicQuantizeLinear, RoundsHalfToEven) {
+  float scale;
+  uint8_t zp;
+  kernels::DynamicQuantParams(-1.0f, 254.0f, &scale, &zp);
+  EXPECT_EQ(scale, 1.0f);
+  EXPECT_EQ(zp, 1);
+  std::vector<float> x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 300.0f, -9.0f};
+  std::vector<uint8_t> y(x.size());
+  kernels::QuantizeLinearU8(x.data(), static_cast<int64_t>(x.size()), scale, zp, y.data());
+  EXPECT_EQ(y, (std::vector<uint8_t>{1, 3, 3, 1, 0, 255, 0}));
+  kernels::DynamicQuantParams(0.0f, 0.0f, &scale, &zp);
+  EXPECT_EQ(scale, 1.0f);
+  EXPECT_EQ(zp, 0);
+}
+
+TEST(DynamicQuantizeLinear, OpOutputs) {
+  OpSpec spec;
+  spec.op_type = "DynamicQuantizeLinear";
+  spec.num_outputs = 3;
+  spec.inputs.push_back({F32({4}, {0, 3, -4, 8})});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  float scale = (*out)[1].data<float>()[0];
+  EXPECT_FLOAT_EQ(scale, 12.0f / 255);
+  EXPECT_EQ((*out)[2].data<uint8_t>()[0], 85);  // round(4 / (12/255)) = 85
+  EXPECT_EQ(Values<uint8_t>((*out)[0]), (std::vector<uint8_t>{85, 149, 0, 255}));
+}
+
+TEST(MatMul, BatchedBroadcastAndVectors) {
+  OpSpec spec;
+  spec.op_type = "MatMul";
+  spec.inputs.push_back({F32({2, 1, 2, 3}, Iota(12))});
+  spec.inputs.push_back({F32({3, 3, 1}, Iota(9))});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].shape(), (Shape{2, 3, 2, 1}));
+  std::vector<float> y = Values<float>((*out)[0]);
+  // batch (1, 2): A[1] rows (6,7,8),(9,10,11) times B[2] = (6,7,8)
+  EXPECT_EQ(y[(1 * 3 + 2) * 2 + 0], 6 * 6 + 7 * 7 + 8 * 8);
+  spec.inputs[0] = {F32({3}, {1, 2, 3})};
+  spec.inputs[1] = {F32({3}, {4, 5, 6})};
+  out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].shape(), Shape{});
+  EXPECT_EQ((*out)[0].data<float>()[0], 32);
+}
+
+TEST(Views, UnsqueezeSqueezeFlatten) {
+  OpSpec spec;
+  spec.op_type = "Unsqueeze";
+  spec.opset = 13;
+  spec.inputs.push_back({F32({2, 3}, Iota(6))});
+  spec.inputs.push_back({I64({2}, {-1, 0}), true});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].shape(), (Shape{1, 2, 3, 1}));
+  spec.op_type = "Squeeze";
+  spec.inputs[0] = {F32({1, 2, 1, 3}, Iota(6))};
+  spec.inputs.resize(1);
+  out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].shape(), (Shape{2, 3}));
+  spec.op_type = "Flatten";
+  spec.attrs["axis"] = AttrI(-1);
+  out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].shape(), (Shape{2, 3}));
+}
+
+TEST(Constant, AllValueKinds) {
+  OpSpec spec;
+  spec.op_type = "Constant";
+  spec.attrs["value_ints"] = AttrIs({1, 2});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Values<int64_t>((*out)[0]), (std::vector<int64_t>{1, 2}));
+  spec.attrs.clear();
+  spec.attrs["value_float"] = AttrF(2.5f);
+  out = RunOp(spec);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].shape(), Shape{});
+  EXPECT_EQ((*out)[0].data<float>()[0], 2.5f);
+  spec.attrs["value_int"] = AttrI(1);
+  EXPECT_FALSE(RunOp(spec).ok());  // two values
+}
+
+TEST(Robustness, BadShapesAreErrors) {
+  OpSpec spec;
+  spec.op_type = "Conv";
+  spec.inputs.push_back({F32({1, 3, 4, 4}, std::vector<float>(48))});
+  spec.inputs.push_back({F32({2, 2, 3, 3}, std::vector<float>(36)), true});  // 2 != 3 channels
+  EXPECT_FALSE(RunOp(spec).ok());
+  spec.inputs[1] = {F32({2, 3, 5, 5}, std::vector<float>(150)), true};  // kernel > input
+  EXPECT_FALSE(RunOp(spec).ok());
+  spec.inputs[1] = {F32({2, 3, 3, 3}, std::vector<float>(54)), true};
+  spec.attrs["group"] = AttrI(0);
+  EXPECT_FALSE(RunOp(spec).ok());
+  spec.attrs["group"] = AttrI(1);
+  spec.attrs["pads"] = AttrIs({-1, 0, 0, 0});
+  EXPECT_FALSE(RunOp(spec).ok());
+}
+
+}  // namespace
+}  // namespace bgone::testing

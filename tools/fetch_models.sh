@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Puts IS-Net into the model cache, checked, and derives the fp32 variant the tests compare with.
+#
+#   bash tools/fetch_models.sh          (scripts/setup.sh calls it)
+#
+# Cache folder: $BGONE_CACHE, default <repo>/.cache (git-ignored). It ends up holding
+#   models/isnet-fp16.onnx  "/models/medium" of @imgly/background-removal-data (fp16, AGPL-3.0)
+#   models/isnet-q8.onnx    "/models/small" (dynamic-quantized uint8, AGPL-3.0)
+#   models/isnet-fp32.onnx  isnet-fp16.onnx widened by tools/convert_fp16_to_fp32.py
+# A present file of the right size and sha256 is kept; a missing, truncated or altered one is
+# fetched again with `npm pack` (one ~136 MB tarball, unpacked into a temporary folder inside the
+# cache, assembled under a temporary name, checked, renamed into place; the tarball and the
+# unpacked chunks are deleted afterwards). The model files are never committed.
+#
+# Hashing ~300 MB on every run would cost a second, so a checked file's size and mtime are noted
+# in models/.verified; a file whose size, mtime or inode changed is hashed again. BGONE_VERIFY=full
+# ignores the notes.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${BGONE_CACHE:-$ROOT/.cache}"
+MODELS="$CACHE/models"
+PACKAGE="@imgly/background-removal-data@1.4.5"
+PYTHON=/usr/bin/python3
+CONVERTER="$ROOT/tools/convert_fp16_to_fp32.py"
+
+# resource key, file name, size in bytes, sha256 (docs: shared/docs/FACTS.md)
+ENTRIES=(
+  "/models/medium isnet-fp16.onnx 88188479 b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb"
+  "/models/small isnet-q8.onnx 44342436 7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a"
+)
+
+say() { printf 'models: %s\n' "$*"; }
+die() { printf 'models: error: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$MODELS"
+# One fetch at a time per cache (other shells may run setup concurrently).
+exec 9>"$CACHE/.fetch.lock"
+flock 9
+
+VERIFIED="$MODELS/.verified"
+touch "$VERIFIED"
+
+file_stat() { stat -c '%s %.9Y %i' "$1"; }
+
+# Prints the sha256 of $1, reusing the note in .verified while size and mtime are unchanged.
+known_sha() {
+  local file="$1" name stat
+  name="$(basename "$file")"
+  stat="$(file_stat "$file")"
+  if [[ "${BGONE_VERIFY:-}" != full ]]; then
+    local line
+    line="$(grep -F "$name $stat " "$VERIFIED" | tail -n 1 || true)"
+    if [[ -n "$line" ]]; then
+      printf '%s\n' "${line##* }"
+      return
+    fi
+  fi
+  local sha
+  sha="$(sha256sum "$file" | cut -d' ' -f1)"
+  note_sha "$file" "$sha"
+  printf '%s\n' "$sha"
+}
+
+note_sha() {
+  local file="$1" sha="$2" name
+  name="$(basename "$file")"
+  { grep -vF "$name " "$VERIFIED" || true; printf '%s %s %s\n' "$name" "$(file_stat "$file")" "$sha"; } \
+    > "$VERIFIED.tmp"
+  mv -f "$VERIFIED.tmp" "$VERIFIED"
+}
+
+# Returns 0 when $1 exists with size $2 and sha256 $3; prints why not otherwise.
+check_file() {
+  local file="$1" size="$2" sha="$3" actual
+  if [[ ! -f "$file" ]]; then
+    say "$(basename "$file"): missing"
+    return 1
+  fi
+  actual="$(stat -c %s "$file")"
+  if [[ "$actual" != "$size" ]]; then
+    say "$(basename "$file"): $actual bytes, expected $size (truncated or wrong file)"
+    return 1
+  fi
+  actual="$(known_sha "$file")"
+  if [[ "$actual" != "$sha" ]]; then
+    say "$(basename "$file"): sha256 $actual, expected $sha"
+    return 1
+  fi
+  return 0
+}
+
+needed=()
+for entry in "${ENTRIES[@]}"; do
+  read -r key name size sha <<<"$entry"
+  if check_file "$MODELS/$name" "$size" "$sha"; then
+    say "$name ok"
+  else
+    needed+=("$entry")
+  fi
+done
+
+if ((${#needed[@]} > 0)); then
+  command -v npm >/dev/null || die "npm is needed to fetch the models (run scripts/setup.sh)"
+  work="$(mktemp -d "$CACHE/fetch.XXXXXX")"
+  trap 'rm -rf "$work"; rm -f "$MODELS"/.isnet-*.tmp' EXIT
+  say "fetching $PACKAGE (~136 MB) with npm pack"
+  # A private npm cache, deleted with $work, so the tarball is not kept twice on disk.
+  (cd "$work" && npm pack "$PACKAGE" --pack-destination "$work" --cache "$work/npm-cache" \
+    --silent --no-audit --no-fund >/dev/null) || die "npm pack $PACKAGE failed"
+  rm -rf "$work/npm-cache"
+  tarball="$(find "$work" -maxdepth 1 -name '*.tgz' | head -n 1)"
+  [[ -n "$tarball" ]] || die "npm pack produced no tarball"
+  tar -xzf "$tarball" -C "$work" package/dist/resources.json || die "no dist/resources.json in $tarball"
+
+  # "hash length" per chunk, in order, for each needed resource.
+  for entry in "${needed[@]}"; do
+    read -r key name size sha <<<"$entry"
+    node -e '
+      const [file, key] = process.argv.slice(1);
+      const r = JSON.parse(require("fs").readFileSync(file, "utf8"))[key];
+      if (!r || !Array.isArray(r.chunks)) { console.error(`no resource ${key}`); process.exit(1); }
+      for (const c of r.chunks) console.log(c.hash, c.offsets[1] - c.offsets[0]);
+    ' "$work/package/dist/resources.json" "$key" >"$work/$name.chunks" \
+      || die "resources.json has no usable entry for $key"
+  done
+  members=()
+  while read -r hash _; do members+=("package/dist/$hash"); done < <(cat "$work"/*.chunks)
+  tar -xzf "$tarball" -C "$work" "${members[@]}" || die "chunks missing from $tarball"
+  rm -f "$tarball"
+
+  for entry in "${needed[@]}"; do
+    read -r key name size sha <<<"$entry"
+    tmp="$MODELS/.$name.tmp"
+    : >"$tmp"
+    while read -r hash length; do
+      chunk="$work/package/dist/$hash"
+      [[ "$(stat -c %s "$chunk")" == "$length" ]] || die "chunk $hash of $key has the wrong size"
+      cat "$chunk" >>"$tmp"
+      rm -f "$chunk"
+    done <"$work/$name.chunks"
+    actual_size="$(stat -c %s "$tmp")"
+    actual_sha="$(sha256sum "$tmp" | cut -d' ' -f1)"
+    if [[ "$actual_size" != "$size" || "$actual_sha" != "$sha" ]]; then
+      rm -f "$tmp"
+      die "assembled $name is $actual_size bytes, sha256 $actual_sha; expected $size bytes, $sha"
+    fi
+    mv -f "$tmp" "$MODELS/$name"
+    note_sha "$MODELS/$name" "$sha"
+    say "$name assembled and checked ($size bytes)"
+  done
+  rm -rf "$work"
+  trap - EXIT
+fi
+
+# fp32 variant: rebuilt when missing, changed since it was made, or made by another converter.
+FP32="$MODELS/isnet-fp32.onnx"
+STAMP="$FP32.stamp"
+want_stamp="converter $(sha256sum "$CONVERTER" | cut -d' ' -f1) from b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb"
+fp32_ok=0
+if [[ -f "$FP32" && -f "$STAMP" && "$(head -n 1 "$STAMP")" == "$want_stamp" ]]; then
+  recorded_sha="$(sed -n 2p "$STAMP")"
+  if [[ "$(known_sha "$FP32")" == "$recorded_sha" ]]; then fp32_ok=1; fi
+fi
+if ((fp32_ok)); then
+  say "isnet-fp32.onnx ok"
+else
+  say "making isnet-fp32.onnx from isnet-fp16.onnx"
+  "$PYTHON" -c 'import onnx, numpy' 2>/dev/null \
+    || die "$PYTHON lacks onnx/numpy (apt-get install python3-onnx python3-numpy)"
+  rm -f "$STAMP"
+  "$PYTHON" "$CONVERTER" "$MODELS/isnet-fp16.onnx" "$FP32" | sed 's/^/models: /'
+  fp32_sha="$(sha256sum "$FP32" | cut -d' ' -f1)"
+  note_sha "$FP32" "$fp32_sha"
+  printf '%s\n%s\n' "$want_stamp" "$fp32_sha" >"$STAMP.tmp"
+  mv -f "$STAMP.tmp" "$STAMP"
+fi
