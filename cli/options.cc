@@ -243,31 +243,33 @@ std::string UsageText() {
 Usage:
   bgone [remove] [options] INPUT...
 
-INPUT is an image file (JPEG, PNG, WebP, TIFF, HEIC/AVIF, ...) or a folder, meaning the image
-files in it (-r also descends into subfolders; *.nobg.* files are skipped). Each result is
-written beside its input as NAME.nobg.png unless -o or --out-dir say otherwise; inputs are
-never overwritten.
+INPUT is an image file (JPEG, PNG, WebP, TIFF, HEIC/AVIF, ...) or a folder,
+meaning the image files in it (-r descends into subfolders; *.nobg.* files
+are skipped). Each result goes beside its input as NAME.nobg.png unless -o or
+--out-dir say otherwise. Inputs are never overwritten.
 
 Options:
-  -o, --output FILE       output file name (one input only); its extension sets the format
+  -o, --output FILE       output file (one input only); its extension sets
+                          the format
       --out-dir DIR       write results into DIR (created if missing)
   -r, --recursive         descend into subfolders of folder inputs
-      --format FMT        png (default), webp or jpg (jpg needs --bg or --mask)
-      --quality N         1-100: lossy WebP at quality N (default lossless); JPEG quality
-                          (default 90)
+      --format FMT        png (default), webp or jpg (jpg needs --bg/--mask)
+      --quality N         1-100: lossy WebP at quality N (default lossless);
+                          JPEG quality (default 90)
       --mask              write only the mask (grayscale, white = foreground)
-      --bg COLOR          fill the background with COLOR instead of transparency:
-                          #rgb, #rrggbb, white, black, red, green, blue, gray, ...
-      --model MODEL       medium (default, fp16), small (8-bit, faster) or a path to an .onnx
+      --bg COLOR          fill the background with COLOR: #rgb, #rrggbb,
+                          white, black, red, green, blue, gray, ...
+      --model MODEL       medium (default, fp16 weights), small (8-bit
+                          weights, half the download) or an .onnx file path
       --threads N         threads to use (default: all cores, at most 16)
-      --max-megapixels N  refuse images larger than N megapixels (default 100)
+      --max-megapixels N  refuse images above N megapixels (default 100)
       --json              print a JSON summary on standard output
   -q, --quiet             print errors only
   -h, --help              show this help
       --version           show the version
 
-Models named small/medium are looked up in $BGONE_MODEL_DIR, then in the source tree's
-.cache/models (fetch them with scripts/setup.sh).
+The small and medium models are looked up in $BGONE_MODEL_DIR, then in the
+source tree's .cache/models (scripts/setup.sh downloads them).
 Exit status: 0 if every file succeeded, 1 if any failed, 2 for usage errors.
 )";
 }

@@ -125,12 +125,6 @@ void Progress::Finish(const FileResult& r) {
   DrawBar();
 }
 
-void Progress::Note(const std::string& message) {
-  ClearBar();
-  std::fprintf(stream_, "bgone: %s\n", message.c_str());
-  DrawBar();
-}
-
 void Progress::Summary(int succeeded, int failed, double milliseconds) {
   ClearBar();
   // With one file in line mode its own line already said everything.

@@ -31,8 +31,6 @@ class Progress {
   void Begin(int index, const std::string& input);
   void Stage(const std::string& stage);
   void Finish(const FileResult& result);
-  // A message not tied to a file (e.g. the model failed to load); always printed.
-  void Note(const std::string& message);
   void Summary(int succeeded, int failed, double milliseconds);
 
  private:

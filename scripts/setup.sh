@@ -58,8 +58,14 @@ else
     SUDO=(sudo)
   fi
   export DEBIAN_FRONTEND=noninteractive
-  "${SUDO[@]}" apt-get update -q >/dev/null || die "apt-get update failed"
-  "${SUDO[@]}" apt-get install -y -q "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+  apt_log="$(mktemp)"
+  if ! "${SUDO[@]}" apt-get update -q >"$apt_log" 2>&1 \
+      || ! "${SUDO[@]}" apt-get install -y -q "${missing[@]}" >>"$apt_log" 2>&1; then
+    tail -n 30 "$apt_log" >&2
+    rm -f "$apt_log"
+    die "apt-get could not install ${missing[*]}"
+  fi
+  rm -f "$apt_log"
   say "Debian packages installed"
 fi
 

@@ -23,7 +23,9 @@ const require = createRequire(import.meta.url);
 const USAGE = `usage: node tools/ort_run.mjs --model M.onnx --input in.bin --shape 1,3,1024,1024
     [--input-name NAME] [--dtype float32|float16|int64|int32|int8|uint8|bool]
     [--outputs a,b,...] [--threads N] [--out-dir DIR] [--repeat N] [--warmup N]
-    [--opt-level disabled|basic|extended|all] [--no-write]`;
+    [--opt-level disabled|basic|extended|all] [--no-write]
+defaults: input name = the model's inputs in order, dtype float32, outputs = all, threads 2,
+out-dir ., repeat 1, warmup 0, opt-level all`;
 
 function usage(message) {
   if (message) process.stderr.write(`ort_run: ${message}\n`);

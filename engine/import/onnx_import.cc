@@ -127,8 +127,12 @@ StatusOr<Tensor> BuildTensor(const TensorFields& tf, const std::string& path) {
   if (!t_or.ok()) return t_or.status().WithContext(where);
   Tensor t = std::move(t_or).value();
   switch (dtype) {
-    case DType::kFloat32: std::memcpy(t.raw(), tf.float_data.data(), n * 4); break;
-    case DType::kFloat64: std::memcpy(t.raw(), tf.double_data.data(), n * 8); break;
+    case DType::kFloat32:
+      if (n) std::memcpy(t.raw(), tf.float_data.data(), n * 4);
+      break;
+    case DType::kFloat64:
+      if (n) std::memcpy(t.raw(), tf.double_data.data(), n * 8);
+      break;
     case DType::kInt64: CopyConverted<int64_t>(tf.int64_data, &t); break;
     case DType::kUInt32: CopyConverted<uint32_t>(tf.uint64_data, &t); break;
     case DType::kUInt64: CopyConverted<uint64_t>(tf.uint64_data, &t); break;

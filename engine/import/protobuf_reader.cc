@@ -142,7 +142,7 @@ Status AppendFixed32(const Field& f, const char* what, std::vector<uint32_t>* ou
   }
   size_t n = f.size / 4, old = out->size();
   out->resize(old + n);
-  std::memcpy(out->data() + old, f.data, f.size);
+  if (f.size) std::memcpy(out->data() + old, f.data, f.size);
   return OkStatus();
 }
 
@@ -158,7 +158,7 @@ Status AppendFixed64(const Field& f, const char* what, std::vector<uint64_t>* ou
   }
   size_t n = f.size / 8, old = out->size();
   out->resize(old + n);
-  std::memcpy(out->data() + old, f.data, f.size);
+  if (f.size) std::memcpy(out->data() + old, f.data, f.size);
   return OkStatus();
 }
 

@@ -1,9 +1,10 @@
 // 2-D convolution (1-D convs use height 1) for float32 and for 8-bit integers with int32
 // accumulation (ConvInteger). Two implementations of each:
 //  - Conv*Reference: plain loops, the oracle for tests.
-//  - PackedConv*: weights packed once into panels of `mr` output channels; each block of output
-//    pixels is unrolled (im2col) into a K x pixels buffer and multiplied by a register-blocked
-//    micro-kernel. The micro-kernel is chosen at run time (AVX-512, AVX2+FMA, or portable C++
+//  - PackedConv*: weights packed once into panels of `mr` output channels and multiplied by a
+//    register-blocked micro-kernel. Stride-1 convolutions read a zero-padded copy of the input
+//    through a table of per-tap offsets (implicit GEMM); other strides unroll each block of output
+//    pixels (im2col) into a K x pixels buffer first. The micro-kernel is chosen at run time (AVX-512, AVX2+FMA, or portable C++
 //    that the compiler vectorises for SSE2/WASM SIMD). Every output value is computed by the same
 //    sequence of operations whatever the thread count, so results are bit-identical for any pool.
 // Thread-safety: packed objects are immutable after Pack; Run may be called concurrently.
@@ -67,10 +68,15 @@ class PackedConvF32 {
   ConvIsa isa() const { return isa_; }
 
  private:
+  Status RunImplicit(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
+                     ThreadPool* pool) const;
+  Status RunIm2Col(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
+                   ThreadPool* pool) const;
+
   ConvIsa isa_ = ConvIsa::kGeneric;
   int mr_ = 0, nr_ = 0;
   int64_t out_c_ = 0, group_ = 0, k_ = 0, k_h_ = 0, k_w_ = 0, blocks_per_group_ = 0;
-  std::vector<float> panels_;  // [group][block][k][mr]
+  std::vector<float> panels_;  // [group][block][k][mr], k = (c, ky, kx)
 };
 
 // 8-bit integer inputs for ConvInteger. Values are read as uint8 or int8 per the flags.
@@ -81,6 +87,16 @@ struct ConvIntegerInputs {
   const void* w = nullptr;
   bool w_signed = false;
   const int32_t* w_zero_points = nullptr;  // one per output channel
+};
+
+// Optional float output for the packed integer convolution ("dequantising" epilogue), computed
+// exactly like the Cast -> Mul -> Add -> Relu chain of dynamically quantised models:
+// y = relu?(float(acc) * scale[oc or 0] + bias[oc]).
+struct ConvIntegerDequant {
+  const float* scale = nullptr;  // 1 or out_c values
+  bool scale_per_channel = false;
+  const float* bias = nullptr;   // out_c values, or null
+  bool relu = false;
 };
 
 // y = sum (x - x_zp) * (w - w_zp[oc]) exactly in int32 (wrapping on overflow).
@@ -94,13 +110,29 @@ class PackedConvInteger {
                                                                  ConvIsa isa = ConvIsa::kAuto);
   // Uses in.x, in.x_signed and in.x_zero_point.
   Status Run(const ConvShape& s, const ConvIntegerInputs& in, int32_t* y, ThreadPool* pool) const;
+  // Same sums, written as float through the dequantising epilogue.
+  Status RunDequant(const ConvShape& s, const ConvIntegerInputs& in, const ConvIntegerDequant& dq,
+                    float* y, ThreadPool* pool) const;
   ConvIsa isa() const { return isa_; }
 
  private:
+  struct Output {
+    int32_t* y_int = nullptr;  // either int32 output...
+    float* y_float = nullptr;  // ...or float through `dq`
+    ConvIntegerDequant dq;
+  };
+  Status RunAny(const ConvShape& s, const ConvIntegerInputs& in, const Output& out,
+                ThreadPool* pool) const;
+  Status RunImplicit(const ConvShape& s, const ConvIntegerInputs& in, const Output& out,
+                     ThreadPool* pool) const;
+  Status RunIm2Col(const ConvShape& s, const ConvIntegerInputs& in, const Output& out,
+                   ThreadPool* pool) const;
+
   ConvIsa isa_ = ConvIsa::kGeneric;
   int mr_ = 0, nr_ = 0;
+  bool implicit_ = false;  // stride 1: pairs are channels (2c, 2c+1); else consecutive k
   int64_t out_c_ = 0, group_ = 0, k_ = 0, kp_ = 0, k_h_ = 0, k_w_ = 0, blocks_per_group_ = 0;
-  std::vector<int16_t> panels_;  // [group][block][k/2][mr][2]
+  std::vector<int16_t> panels_;  // [group][block][pair][mr][2]
 };
 
 // Reads Conv/ConvInteger geometry from a node: input 0 is [N, C, (H,) W], input 1 the weights

@@ -113,31 +113,101 @@ void ConvIntegerReference(const ConvShape& s, const ConvIntegerInputs& in, int32
 }
 
 // ---------------------------------------------------------------------------------------------
-// Shared pieces of the packed path
+// Shared pieces of the packed paths
+//
+// Two ways to feed the micro-kernel:
+//  - implicit GEMM (stride 1): the input is copied once into a zero-padded buffer; output pixel
+//    (oy, ox) is computed at position q = oy * wp + ox of the padded grid, and depth step
+//    k = (c, ky, kx) reads b[q + koff[k]] with koff[k] = c * plane + ky * dil_h * wp + kx * dil_w.
+//    Tiles run along q across row ends; lanes with ox >= out_w are computed and dropped.
+//  - im2col (other strides): each block of output pixels is unrolled into a K x pixels buffer.
 
 namespace {
 
-// Bytes of im2col buffer we aim to keep in L2 per block of pixels.
+// Bytes of B data we aim to keep in L2 per block of tiles.
 constexpr int64_t kBlockBytes = 192 * 1024;
 constexpr int64_t kMaxTilesPerBlock = 16;
 // Below this many independent pixel blocks, output channels are split as well.
 constexpr int64_t kMinUnits = 8;
 constexpr int kMaxTileElems = 8 * 32;
 
-struct Blocking {
-  int64_t tiles = 1;   // nr-wide tiles per block
-  int64_t pixels = 0;  // pixels per block (tiles * nr)
-  int64_t blocks = 0;  // blocks per image plane
+bool UseImplicitGemm(const ConvShape& s) { return s.stride_h == 1 && s.stride_w == 1; }
+
+struct PaddedGrid {
+  int64_t hp = 0, wp = 0, plane = 0;
+  int64_t positions = 0;  // out_h * wp grid positions per image
+  int64_t slack = 0;      // zeros after the buffer so the last tile's junk lanes stay in bounds
 };
 
-Blocking ChooseBlocking(int64_t bytes_per_pixel_column, int nr, int64_t out_pixels) {
+PaddedGrid MakeGrid(const ConvShape& s, int nr) {
+  PaddedGrid g;
+  g.hp = s.out_h + (s.k_h - 1) * s.dil_h;  // == in_h + pad_t + pad_b for stride 1
+  g.wp = s.out_w + (s.k_w - 1) * s.dil_w;
+  g.plane = g.hp * g.wp;
+  g.positions = s.out_h * g.wp;
+  g.slack = nr + (s.k_w - 1) * s.dil_w + 64;
+  return g;
+}
+
+// Copies one input plane into its padded place: dst[(r * wp + col) * stride] for the padded
+// grid, zeros where the kernel reads padding.
+template <typename Src, typename Dst, typename Convert>
+void PadPlane(const ConvShape& s, const PaddedGrid& g, const Src* src, Dst* dst, int64_t stride,
+              Convert convert) {
+  for (int64_t r = 0; r < g.hp; ++r) {
+    Dst* row = dst + r * g.wp * stride;
+    int64_t iy = r - s.pad_t;
+    if (iy < 0 || iy >= s.in_h) {
+      for (int64_t c = 0; c < g.wp; ++c) row[c * stride] = Dst(0);
+      continue;
+    }
+    const Src* in = src + iy * s.in_w;
+    int64_t left = std::min(s.pad_l, g.wp);
+    int64_t count = std::clamp<int64_t>(g.wp - s.pad_l, 0, s.in_w);
+    for (int64_t c = 0; c < left; ++c) row[c * stride] = Dst(0);
+    Dst* mid = row + left * stride;
+    if (stride == 1) {
+      for (int64_t c = 0; c < count; ++c) mid[c] = convert(in[c]);
+    } else {
+      for (int64_t c = 0; c < count; ++c) mid[c * stride] = convert(in[c]);
+    }
+    for (int64_t c = left + count; c < g.wp; ++c) row[c * stride] = Dst(0);
+  }
+}
+
+// Where the lanes of one tile of grid positions land in the output plane.
+struct LaneRun {
+  int lane = 0, count = 0;
+  int64_t dst = 0;  // oy * out_w + ox
+};
+
+void TileRuns(const ConvShape& s, const PaddedGrid& g, int64_t q0, int nr, std::vector<LaneRun>* runs) {
+  runs->clear();
+  int lane = 0;
+  int64_t oy = q0 / g.wp, ox = q0 % g.wp;
+  while (lane < nr && oy < s.out_h) {
+    int span = static_cast<int>(std::min<int64_t>(nr - lane, g.wp - ox));
+    if (ox < s.out_w) {
+      int valid = static_cast<int>(std::min<int64_t>(span, s.out_w - ox));
+      runs->push_back({lane, valid, oy * s.out_w + ox});
+    }
+    lane += span;
+    ++oy;
+    ox = 0;
+  }
+}
+
+struct Blocking {
+  int64_t tiles = 1;   // nr-wide tiles per block
+  int64_t blocks = 0;  // blocks per image and group
+};
+
+Blocking ChooseBlocking(int64_t bytes_per_tile, int64_t total_tiles) {
   Blocking b;
-  int64_t tiles = kBlockBytes / std::max<int64_t>(1, bytes_per_pixel_column * nr);
-  int64_t needed = (out_pixels + nr - 1) / nr;
+  int64_t tiles = kBlockBytes / std::max<int64_t>(1, bytes_per_tile);
   b.tiles = std::clamp<int64_t>(tiles, 1, kMaxTilesPerBlock);
-  b.tiles = std::max<int64_t>(1, std::min(b.tiles, needed));
-  b.pixels = b.tiles * nr;
-  b.blocks = (out_pixels + b.pixels - 1) / b.pixels;
+  b.tiles = std::max<int64_t>(1, std::min(b.tiles, total_tiles));
+  b.blocks = (total_tiles + b.tiles - 1) / b.tiles;
   return b;
 }
 
@@ -177,14 +247,14 @@ inline void Im2ColRow(const ConvShape& s, const Src* plane, int64_t ky, int64_t 
   }
 }
 
-// Work decomposition shared by both packed paths: unit -> (image, group, pixel block, oc chunk).
+// Work decomposition: unit -> (image, group, block of tiles, chunk of output-channel blocks).
 struct Units {
   int64_t count = 0, oc_chunks = 1, blocks_per_chunk = 0;
 };
 
-Units SplitUnits(const ConvShape& s, const Blocking& bl, int64_t blocks_per_group) {
+Units SplitUnits(const ConvShape& s, int64_t pixel_blocks, int64_t blocks_per_group) {
   Units u;
-  int64_t base = s.batch * s.group * bl.blocks;
+  int64_t base = s.batch * s.group * pixel_blocks;
   int64_t chunks = 1;
   if (base < kMinUnits) chunks = std::min(blocks_per_group, (kMinUnits + base - 1) / std::max<int64_t>(base, 1));
   chunks = std::max<int64_t>(chunks, 1);
@@ -194,6 +264,21 @@ Units SplitUnits(const ConvShape& s, const Blocking& bl, int64_t blocks_per_grou
   return u;
 }
 
+struct UnitIndex {
+  int64_t n, g, block, chunk;
+};
+
+UnitIndex DecodeUnit(int64_t u, const ConvShape& s, const Units& units, int64_t pixel_blocks) {
+  UnitIndex r;
+  r.chunk = u % units.oc_chunks;
+  int64_t rest = u / units.oc_chunks;
+  r.block = rest % pixel_blocks;
+  rest /= pixel_blocks;
+  r.g = rest % s.group;
+  r.n = rest / s.group;
+  return r;
+}
+
 Status CheckGeometry(const ConvShape& s, int64_t out_c, int64_t group, int64_t k, int64_t k_h,
                      int64_t k_w) {
   if (s.out_c != out_c || s.group != group || s.k_size() != k || s.k_h != k_h || s.k_w != k_w ||
@@ -201,6 +286,18 @@ Status CheckGeometry(const ConvShape& s, int64_t out_c, int64_t group, int64_t k
     return InternalError("convolution shape " + s.ToString() + " does not match the packed weights");
   }
   return OkStatus();
+}
+
+// Adds the bias (and relu) while copying tile rows to the output.
+inline void StoreF32(const float* t, float* y, int64_t n, float bias, bool relu) {
+  if (relu) {
+    for (int64_t j = 0; j < n; ++j) {
+      float v = t[j] + bias;
+      y[j] = v > 0.0f ? v : 0.0f;
+    }
+  } else {
+    for (int64_t j = 0; j < n; ++j) y[j] = t[j] + bias;
+  }
 }
 
 }  // namespace
@@ -242,13 +339,84 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::Pack(const ConvSha
 Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
                           ThreadPool* pool) const {
   BG_RETURN_IF_ERROR(CheckGeometry(s, out_c_, group_, k_, k_h_, k_w_));
+  if (s.out_pixels() == 0 || s.batch == 0 || s.out_c == 0) return OkStatus();
+  return UseImplicitGemm(s) ? RunImplicit(s, x, ep, y, pool) : RunIm2Col(s, x, ep, y, pool);
+}
+
+Status PackedConvF32::RunImplicit(const ConvShape& s, const float* x, const ConvEpilogue& ep,
+                                  float* y, ThreadPool* pool) const {
+  const MicroKernels mk = GetMicroKernels(isa_);
+  const int mr = mr_, nr = nr_;
+  const int64_t K = k_, cg = s.in_c_per_group(), mg = s.out_c_per_group(), P = s.out_pixels();
+  const PaddedGrid grid = MakeGrid(s, nr);
+  const int64_t planes = s.batch * s.in_c;
+  if (grid.plane > static_cast<int64_t>(kMaxTensorBytes / 4) / std::max<int64_t>(planes, 1)) {
+    return ResourceExhaustedError("padded convolution input too large: " + s.ToString());
+  }
+  auto xpad = NewArray<float>(static_cast<size_t>(planes * grid.plane + grid.slack));
+  if (!xpad) return ResourceExhaustedError("out of memory for the padded convolution input");
+  std::fill(xpad.get() + planes * grid.plane, xpad.get() + planes * grid.plane + grid.slack, 0.0f);
+  ParallelFor(pool, planes, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      PadPlane(s, grid, x + p * s.in_h * s.in_w, xpad.get() + p * grid.plane, 1, [](float v) { return v; });
+    }
+  });
+  std::vector<int64_t> koff(static_cast<size_t>(K));
+  for (int64_t c = 0; c < cg; ++c) {
+    for (int64_t ky = 0; ky < s.k_h; ++ky) {
+      for (int64_t kx = 0; kx < s.k_w; ++kx) {
+        koff[static_cast<size_t>((c * s.k_h + ky) * s.k_w + kx)] =
+            c * grid.plane + ky * s.dil_h * grid.wp + kx * s.dil_w;
+      }
+    }
+  }
+  const int64_t total_tiles = (grid.positions + nr - 1) / nr;
+  const Blocking bl = ChooseBlocking(cg * s.k_h * nr * 4, total_tiles);
+  const Units units = SplitUnits(s, bl.blocks, blocks_per_group_);
+  ParallelFor(pool, units.count, [&](int64_t u0, int64_t u1) {
+    alignas(64) float tile[kMaxTileElems];
+    std::vector<std::vector<LaneRun>> runs(static_cast<size_t>(bl.tiles));
+    for (int64_t u = u0; u < u1; ++u) {
+      UnitIndex ui = DecodeUnit(u, s, units, bl.blocks);
+      const float* base = xpad.get() + (ui.n * s.in_c + ui.g * cg) * grid.plane;
+      int64_t t0 = ui.block * bl.tiles, t1 = std::min(total_tiles, t0 + bl.tiles);
+      for (int64_t t = t0; t < t1; ++t) TileRuns(s, grid, t * nr, nr, &runs[static_cast<size_t>(t - t0)]);
+      int64_t b_begin = ui.chunk * units.blocks_per_chunk;
+      int64_t b_end = std::min(blocks_per_group_, (ui.chunk + 1) * units.blocks_per_chunk);
+      auto step = [&](int64_t b, int64_t t) {
+        const float* panel = panels_.data() + (ui.g * blocks_per_group_ + b) * K * mr;
+        int64_t oc0 = ui.g * mg + b * mr;
+        int valid_oc = static_cast<int>(std::min<int64_t>(mr, mg - b * mr));
+        mk.f32(K, panel, base + t * nr, koff.data(), tile);
+        for (const LaneRun& r : runs[static_cast<size_t>(t - t0)]) {
+          for (int o = 0; o < valid_oc; ++o) {
+            StoreF32(tile + o * nr + r.lane, y + (ui.n * s.out_c + oc0 + o) * P + r.dst, r.count,
+                     ep.bias ? ep.bias[oc0 + o] : 0.0f, ep.relu);
+          }
+        }
+      };
+      // Output-channel blocks outer: one weight panel stays in L1 while the block's input rows
+      // (sized by ChooseBlocking) stay in L2.
+      for (int64_t b = b_begin; b < b_end; ++b) {
+        for (int64_t t = t0; t < t1; ++t) step(b, t);
+      }
+    }
+  });
+  return OkStatus();
+}
+
+Status PackedConvF32::RunIm2Col(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
+                                ThreadPool* pool) const {
   const MicroKernels mk = GetMicroKernels(isa_);
   const int mr = mr_, nr = nr_;
   const int64_t K = k_, P = s.out_pixels(), cg = s.in_c_per_group(), mg = s.out_c_per_group();
-  if (P == 0 || s.batch == 0 || s.out_c == 0) return OkStatus();
-  const Blocking bl = ChooseBlocking(K * 4, nr, P);
-  const Units units = SplitUnits(s, bl, blocks_per_group_);
-  const int64_t ldb = bl.pixels;
+  const int64_t total_tiles = (P + nr - 1) / nr;
+  const Blocking bl = ChooseBlocking(K * nr * 4, total_tiles);
+  const Units units = SplitUnits(s, bl.blocks, blocks_per_group_);
+  const int64_t ldb = bl.tiles * nr;
+  if (K > static_cast<int64_t>(kMaxTensorBytes / 4) / ldb) return ResourceExhaustedError("convolution too deep");
+  std::vector<int64_t> koff(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k) koff[static_cast<size_t>(k)] = k * ldb;
   std::atomic<bool> oom{false};
   ParallelFor(pool, units.count, [&](int64_t u0, int64_t u1) {
     auto buf = NewArray<float>(static_cast<size_t>(K * ldb));
@@ -258,13 +426,10 @@ Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue
     }
     alignas(64) float tile[kMaxTileElems];
     for (int64_t u = u0; u < u1; ++u) {
-      int64_t chunk = u % units.oc_chunks, rest = u / units.oc_chunks;
-      int64_t pb = rest % bl.blocks;
-      rest /= bl.blocks;
-      int64_t g = rest % s.group, n = rest / s.group;
-      int64_t p0 = pb * bl.pixels, len = std::min(bl.pixels, P - p0);
+      UnitIndex ui = DecodeUnit(u, s, units, bl.blocks);
+      int64_t p0 = ui.block * ldb, len = std::min(ldb, P - p0);
       int64_t ntiles = (len + nr - 1) / nr;
-      const float* xg = x + (n * s.in_c + g * cg) * s.in_h * s.in_w;
+      const float* xg = x + (ui.n * s.in_c + ui.g * cg) * s.in_h * s.in_w;
       for (int64_t ic = 0; ic < cg; ++ic) {
         const float* plane = xg + ic * s.in_h * s.in_w;
         for (int64_t ky = 0; ky < s.k_h; ++ky) {
@@ -275,26 +440,17 @@ Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue
           }
         }
       }
-      int64_t b_end = std::min(blocks_per_group_, (chunk + 1) * units.blocks_per_chunk);
-      for (int64_t b = chunk * units.blocks_per_chunk; b < b_end; ++b) {
-        const float* panel = panels_.data() + (g * blocks_per_group_ + b) * K * mr;
-        int64_t oc0 = g * mg + b * mr;
+      int64_t b_end = std::min(blocks_per_group_, (ui.chunk + 1) * units.blocks_per_chunk);
+      for (int64_t b = ui.chunk * units.blocks_per_chunk; b < b_end; ++b) {
+        const float* panel = panels_.data() + (ui.g * blocks_per_group_ + b) * K * mr;
+        int64_t oc0 = ui.g * mg + b * mr;
         int valid_oc = static_cast<int>(std::min<int64_t>(mr, mg - b * mr));
         for (int64_t t = 0; t < ntiles; ++t) {
-          mk.f32(K, panel, buf.get() + t * nr, ldb, tile);
+          mk.f32(K, panel, buf.get() + t * nr, koff.data(), tile);
           int64_t valid_px = std::min<int64_t>(nr, len - t * nr);
           for (int o = 0; o < valid_oc; ++o) {
-            float* yr = y + (n * s.out_c + oc0 + o) * P + p0 + t * nr;
-            const float* tr = tile + o * nr;
-            float bias = ep.bias ? ep.bias[oc0 + o] : 0.0f;
-            if (ep.relu) {
-              for (int64_t j = 0; j < valid_px; ++j) {
-                float v = tr[j] + bias;
-                yr[j] = v > 0.0f ? v : 0.0f;
-              }
-            } else {
-              for (int64_t j = 0; j < valid_px; ++j) yr[j] = tr[j] + bias;
-            }
+            StoreF32(tile + o * nr, y + (ui.n * s.out_c + oc0 + o) * P + p0 + t * nr, valid_px,
+                     ep.bias ? ep.bias[oc0 + o] : 0.0f, ep.relu);
           }
         }
       }
@@ -306,6 +462,10 @@ Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue
 
 // ---------------------------------------------------------------------------------------------
 // 8-bit integer (int16 pairs, int32 accumulation)
+//
+// Values are widened to int16 after subtracting zero points (range [-255, 255]) and multiplied in
+// pairs. The im2col path pairs consecutive depth steps; the implicit path pairs channels 2c and
+// 2c+1 at the same kernel tap, stored interleaved in the padded input.
 
 StatusOr<std::shared_ptr<const PackedConvInteger>> PackedConvInteger::Pack(
     const ConvShape& s, const ConvIntegerInputs& in, ConvIsa isa) {
@@ -317,9 +477,11 @@ StatusOr<std::shared_ptr<const PackedConvInteger>> PackedConvInteger::Pack(
   p->out_c_ = s.out_c;
   p->group_ = s.group;
   p->k_ = s.k_size();
-  p->kp_ = (p->k_ + 1) / 2;
   p->k_h_ = s.k_h;
   p->k_w_ = s.k_w;
+  p->implicit_ = UseImplicitGemm(s);
+  const int64_t cg = s.in_c_per_group(), taps = s.k_h * s.k_w;
+  p->kp_ = p->implicit_ ? (cg + 1) / 2 * taps : (p->k_ + 1) / 2;
   int64_t mg = s.out_c_per_group();
   p->blocks_per_group_ = (mg + p->mr_ - 1) / p->mr_;
   int64_t count = s.group * p->blocks_per_group_ * p->kp_ * p->mr_ * 2;
@@ -335,7 +497,16 @@ StatusOr<std::shared_ptr<const PackedConvInteger>> PackedConvInteger::Pack(
         int32_t zp = in.w_zero_points[oc];
         for (int64_t k = 0; k < p->k_; ++k) {
           int32_t v = Load8(in.w, in.w_signed, oc * p->k_ + k) - zp;
-          panel[((k / 2) * p->mr_ + o) * 2 + (k & 1)] = static_cast<int16_t>(v);
+          int64_t pair, half;
+          if (p->implicit_) {  // k = (c, tap) -> pair (c / 2, tap), half c % 2
+            int64_t c = k / taps, tap = k % taps;
+            pair = (c / 2) * taps + tap;
+            half = c & 1;
+          } else {
+            pair = k / 2;
+            half = k & 1;
+          }
+          panel[(pair * p->mr_ + o) * 2 + half] = static_cast<int16_t>(v);
         }
       }
     }
@@ -343,17 +514,152 @@ StatusOr<std::shared_ptr<const PackedConvInteger>> PackedConvInteger::Pack(
   return std::shared_ptr<const PackedConvInteger>(std::move(p));
 }
 
+namespace {
+// Writes `count` accumulators of output channel `oc` to the integer or float output.
+inline void StoreInt(const int32_t* t, int64_t count, int64_t oc, int64_t offset,
+                     int32_t* y_int, float* y_float, const ConvIntegerDequant& dq) {
+  if (y_int) {
+    std::memcpy(y_int + offset, t, static_cast<size_t>(count) * sizeof(int32_t));
+    return;
+  }
+  float* y = y_float + offset;
+  const float scale = dq.scale[dq.scale_per_channel ? oc : 0];
+  if (dq.bias) {
+    const float bias = dq.bias[oc];
+    if (dq.relu) {
+      for (int64_t j = 0; j < count; ++j) {
+        float v = static_cast<float>(t[j]) * scale + bias;
+        y[j] = v > 0.0f ? v : 0.0f;
+      }
+    } else {
+      for (int64_t j = 0; j < count; ++j) y[j] = static_cast<float>(t[j]) * scale + bias;
+    }
+  } else {
+    for (int64_t j = 0; j < count; ++j) {
+      float v = static_cast<float>(t[j]) * scale;
+      y[j] = dq.relu && !(v > 0.0f) ? 0.0f : v;
+    }
+  }
+}
+}  // namespace
+
 Status PackedConvInteger::Run(const ConvShape& s, const ConvIntegerInputs& in, int32_t* y,
                               ThreadPool* pool) const {
+  Output out;
+  out.y_int = y;
+  return RunAny(s, in, out, pool);
+}
+
+Status PackedConvInteger::RunDequant(const ConvShape& s, const ConvIntegerInputs& in,
+                                     const ConvIntegerDequant& dq, float* y, ThreadPool* pool) const {
+  if (dq.scale == nullptr) return InternalError("dequantising convolution without a scale");
+  Output out;
+  out.y_float = y;
+  out.dq = dq;
+  return RunAny(s, in, out, pool);
+}
+
+Status PackedConvInteger::RunAny(const ConvShape& s, const ConvIntegerInputs& in, const Output& out,
+                                 ThreadPool* pool) const {
   BG_RETURN_IF_ERROR(CheckGeometry(s, out_c_, group_, k_, k_h_, k_w_));
+  if (UseImplicitGemm(s) != implicit_) return InternalError("convolution strides changed after packing");
+  if (s.out_pixels() == 0 || s.batch == 0 || s.out_c == 0) return OkStatus();
+  return implicit_ ? RunImplicit(s, in, out, pool) : RunIm2Col(s, in, out, pool);
+}
+
+Status PackedConvInteger::RunImplicit(const ConvShape& s, const ConvIntegerInputs& in,
+                                      const Output& out, ThreadPool* pool) const {
+  const MicroKernels mk = GetMicroKernels(isa_);
+  const int mr = mr_, nr = nr_;
+  const int64_t KP = kp_, cg = s.in_c_per_group(), mg = s.out_c_per_group(), P = s.out_pixels();
+  const int64_t cgp = (cg + 1) / 2;
+  const PaddedGrid grid = MakeGrid(s, nr);
+  const int64_t pair_planes = s.batch * s.group * cgp;
+  if (grid.plane > static_cast<int64_t>(kMaxTensorBytes / 4) / std::max<int64_t>(pair_planes, 1)) {
+    return ResourceExhaustedError("padded convolution input too large: " + s.ToString());
+  }
+  const int32_t xzp = in.x_zero_point;
+  auto xpad = NewArray<int16_t>(static_cast<size_t>((pair_planes * grid.plane + grid.slack) * 2));
+  if (!xpad) return ResourceExhaustedError("out of memory for the padded convolution input");
+  std::fill(xpad.get() + pair_planes * grid.plane * 2, xpad.get() + (pair_planes * grid.plane + grid.slack) * 2,
+            int16_t{0});
+  const int64_t in_plane = s.in_h * s.in_w;
+  ParallelFor(pool, pair_planes, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t cp = p % cgp, ng = p / cgp;  // ng = n * group + g
+      int64_t n = ng / s.group, g = ng % s.group;
+      int16_t* dst = xpad.get() + p * grid.plane * 2;
+      for (int64_t h = 0; h < 2; ++h) {
+        int64_t c = 2 * cp + h;
+        if (c >= cg) {
+          for (int64_t i = 0; i < grid.plane; ++i) dst[i * 2 + h] = 0;
+          continue;
+        }
+        int64_t src_off = (n * s.in_c + g * cg + c) * in_plane;
+        if (in.x_signed) {
+          PadPlane(s, grid, static_cast<const int8_t*>(in.x) + src_off, dst + h, 2,
+                   [xzp](int8_t v) { return static_cast<int16_t>(v - xzp); });
+        } else {
+          PadPlane(s, grid, static_cast<const uint8_t*>(in.x) + src_off, dst + h, 2,
+                   [xzp](uint8_t v) { return static_cast<int16_t>(v - xzp); });
+        }
+      }
+    }
+  });
+  const int64_t taps = s.k_h * s.k_w;
+  std::vector<int64_t> koff(static_cast<size_t>(KP));
+  for (int64_t cp = 0; cp < cgp; ++cp) {
+    for (int64_t ky = 0; ky < s.k_h; ++ky) {
+      for (int64_t kx = 0; kx < s.k_w; ++kx) {
+        koff[static_cast<size_t>(cp * taps + ky * s.k_w + kx)] =
+            (cp * grid.plane + ky * s.dil_h * grid.wp + kx * s.dil_w) * 2;
+      }
+    }
+  }
+  const int64_t total_tiles = (grid.positions + nr - 1) / nr;
+  const Blocking bl = ChooseBlocking(cgp * s.k_h * nr * 4, total_tiles);
+  const Units units = SplitUnits(s, bl.blocks, blocks_per_group_);
+  ParallelFor(pool, units.count, [&](int64_t u0, int64_t u1) {
+    alignas(64) int32_t tile[kMaxTileElems];
+    std::vector<std::vector<LaneRun>> runs(static_cast<size_t>(bl.tiles));
+    for (int64_t u = u0; u < u1; ++u) {
+      UnitIndex ui = DecodeUnit(u, s, units, bl.blocks);
+      const int16_t* base = xpad.get() + (ui.n * s.group + ui.g) * cgp * grid.plane * 2;
+      int64_t t0 = ui.block * bl.tiles, t1 = std::min(total_tiles, t0 + bl.tiles);
+      for (int64_t t = t0; t < t1; ++t) TileRuns(s, grid, t * nr, nr, &runs[static_cast<size_t>(t - t0)]);
+      int64_t b_end = std::min(blocks_per_group_, (ui.chunk + 1) * units.blocks_per_chunk);
+      for (int64_t b = ui.chunk * units.blocks_per_chunk; b < b_end; ++b) {
+        const int16_t* panel = panels_.data() + (ui.g * blocks_per_group_ + b) * KP * mr * 2;
+        int64_t oc0 = ui.g * mg + b * mr;
+        int valid_oc = static_cast<int>(std::min<int64_t>(mr, mg - b * mr));
+        for (int64_t t = t0; t < t1; ++t) {
+          mk.i16(KP, panel, base + t * nr * 2, koff.data(), tile);
+          for (const LaneRun& r : runs[static_cast<size_t>(t - t0)]) {
+            for (int o = 0; o < valid_oc; ++o) {
+              StoreInt(tile + o * nr + r.lane, r.count, oc0 + o, (ui.n * s.out_c + oc0 + o) * P + r.dst,
+                       out.y_int, out.y_float, out.dq);
+            }
+          }
+        }
+      }
+    }
+  });
+  return OkStatus();
+}
+
+Status PackedConvInteger::RunIm2Col(const ConvShape& s, const ConvIntegerInputs& in,
+                                    const Output& out, ThreadPool* pool) const {
   const MicroKernels mk = GetMicroKernels(isa_);
   const int mr = mr_, nr = nr_;
   const int64_t K = k_, KP = kp_, P = s.out_pixels(), cg = s.in_c_per_group(), mg = s.out_c_per_group();
-  if (P == 0 || s.batch == 0 || s.out_c == 0) return OkStatus();
-  const Blocking bl = ChooseBlocking(KP * 4, nr, P);
-  const Units units = SplitUnits(s, bl, blocks_per_group_);
-  const int64_t ldb = bl.pixels;
+  const int64_t total_tiles = (P + nr - 1) / nr;
+  const Blocking bl = ChooseBlocking(KP * nr * 4, total_tiles);
+  const Units units = SplitUnits(s, bl.blocks, blocks_per_group_);
+  const int64_t ldb = bl.tiles * nr;
+  if (KP > static_cast<int64_t>(kMaxTensorBytes / 4) / ldb) return ResourceExhaustedError("convolution too deep");
   const int32_t xzp = in.x_zero_point;
+  std::vector<int64_t> koff(static_cast<size_t>(KP));
+  for (int64_t p = 0; p < KP; ++p) koff[static_cast<size_t>(p)] = p * ldb * 2;
   std::atomic<bool> oom{false};
   ParallelFor(pool, units.count, [&](int64_t u0, int64_t u1) {
     auto buf = NewArray<int16_t>(static_cast<size_t>(KP * ldb * 2));
@@ -363,14 +669,11 @@ Status PackedConvInteger::Run(const ConvShape& s, const ConvIntegerInputs& in, i
     }
     alignas(64) int32_t tile[kMaxTileElems];
     for (int64_t u = u0; u < u1; ++u) {
-      int64_t chunk = u % units.oc_chunks, rest = u / units.oc_chunks;
-      int64_t pb = rest % bl.blocks;
-      rest /= bl.blocks;
-      int64_t g = rest % s.group, n = rest / s.group;
-      int64_t p0 = pb * bl.pixels, len = std::min(bl.pixels, P - p0);
+      UnitIndex ui = DecodeUnit(u, s, units, bl.blocks);
+      int64_t p0 = ui.block * ldb, len = std::min(ldb, P - p0);
       int64_t ntiles = (len + nr - 1) / nr;
       int64_t plane_size = s.in_h * s.in_w;
-      int64_t x_off = (n * s.in_c + g * cg) * plane_size;
+      int64_t x_off = (ui.n * s.in_c + ui.g * cg) * plane_size;
       for (int64_t ic = 0; ic < cg; ++ic) {
         for (int64_t ky = 0; ky < s.k_h; ++ky) {
           for (int64_t kx = 0; kx < s.k_w; ++kx) {
@@ -393,17 +696,17 @@ Status PackedConvInteger::Run(const ConvShape& s, const ConvIntegerInputs& in, i
         int16_t* row = buf.get() + (K / 2) * ldb * 2 + 1;
         for (int64_t j = 0; j < ntiles * nr; ++j) row[j * 2] = 0;
       }
-      int64_t b_end = std::min(blocks_per_group_, (chunk + 1) * units.blocks_per_chunk);
-      for (int64_t b = chunk * units.blocks_per_chunk; b < b_end; ++b) {
-        const int16_t* panel = panels_.data() + (g * blocks_per_group_ + b) * KP * mr * 2;
-        int64_t oc0 = g * mg + b * mr;
+      int64_t b_end = std::min(blocks_per_group_, (ui.chunk + 1) * units.blocks_per_chunk);
+      for (int64_t b = ui.chunk * units.blocks_per_chunk; b < b_end; ++b) {
+        const int16_t* panel = panels_.data() + (ui.g * blocks_per_group_ + b) * KP * mr * 2;
+        int64_t oc0 = ui.g * mg + b * mr;
         int valid_oc = static_cast<int>(std::min<int64_t>(mr, mg - b * mr));
         for (int64_t t = 0; t < ntiles; ++t) {
-          mk.i16(KP, panel, buf.get() + t * nr * 2, ldb, tile);
+          mk.i16(KP, panel, buf.get() + t * nr * 2, koff.data(), tile);
           int64_t valid_px = std::min<int64_t>(nr, len - t * nr);
           for (int o = 0; o < valid_oc; ++o) {
-            std::memcpy(y + (n * s.out_c + oc0 + o) * P + p0 + t * nr, tile + o * nr,
-                        static_cast<size_t>(valid_px) * sizeof(int32_t));
+            StoreInt(tile + o * nr, valid_px, oc0 + o, (ui.n * s.out_c + oc0 + o) * P + p0 + t * nr,
+                     out.y_int, out.y_float, out.dq);
           }
         }
       }

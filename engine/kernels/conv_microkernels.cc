@@ -1,9 +1,11 @@
 // GEMM micro-kernels for the packed convolutions, compiled for several x86 targets via function
-// target attributes (no -march flags, so binaries stay portable) plus a portable version.
-// The float kernels use GCC/Clang vector extensions: one source, register-resident accumulators.
+// target attributes (no -march flags, so binaries stay portable) and chosen at run time, plus a
+// portable version in GCC/Clang vector extensions (SSE2 here, SIMD128 under Emscripten). The x86
+// kernels use intrinsics: GCC 12 builds broadcasts of vector-extension types poorly for AVX.
 #include "engine/kernels/conv_microkernels.h"
 
 #include <cstring>
+#include <utility>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define BGONE_X86 1
@@ -14,15 +16,22 @@ namespace bgone::kernels::conv_internal {
 namespace {
 
 typedef float VF4 __attribute__((vector_size(16)));
-#if BGONE_X86
-typedef float VF8 __attribute__((vector_size(32)));
-typedef float VF16 __attribute__((vector_size(64)));
-#endif
+
+// A vector with every lane = x, built as a uniform initializer list so the compiler emits one
+// broadcast. (`V{} + x` would keep a real 0 + x add, since it turns -0 into +0.)
+template <typename V, size_t... I>
+static inline __attribute__((always_inline)) V SplatImpl(float x, std::index_sequence<I...>) {
+  return V{((void)I, x)...};
+}
+template <typename V>
+static inline __attribute__((always_inline)) V Splat(float x) {
+  return SplatImpl<V>(x, std::make_index_sequence<sizeof(V) / sizeof(float)>());
+}
 
 // acc[o][j] (a vector of L pixels) += w[o] * b[j]; MR x (NV*L) outputs kept in registers.
 template <typename V, int MR, int NV>
 static inline __attribute__((always_inline)) void GemmF32Body(int64_t k, const float* w,
-                                                              const float* b, int64_t ldb,
+                                                              const float* b, const int64_t* koff,
                                                               float* c) {
   constexpr int L = sizeof(V) / sizeof(float);
   constexpr int NR = NV * L;
@@ -33,14 +42,14 @@ static inline __attribute__((always_inline)) void GemmF32Body(int64_t k, const f
     for (int j = 0; j < NV; ++j) acc[o][j] = V{};
   }
   for (int64_t p = 0; p < k; ++p) {
-    const float* bp = b + p * ldb;
+    const float* bp = b + koff[p];
     const float* wp = w + p * MR;
     V bv[NV];
 #pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) std::memcpy(&bv[j], bp + j * L, sizeof(V));
 #pragma GCC unroll 16
     for (int o = 0; o < MR; ++o) {
-      V wv = V{} + wp[o];
+      V wv = Splat<V>(wp[o]);
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) acc[o][j] += wv * bv[j];
     }
@@ -53,22 +62,27 @@ static inline __attribute__((always_inline)) void GemmF32Body(int64_t k, const f
 }
 
 constexpr int kGenericF32Mr = 4, kGenericF32Nv = 3;  // 4 x 12
-void GemmF32Generic(int64_t k, const float* w, const float* b, int64_t ldb, float* c) {
-  GemmF32Body<VF4, kGenericF32Mr, kGenericF32Nv>(k, w, b, ldb, c);
+void GemmF32Generic(int64_t k, const float* w, const float* b, const int64_t* koff, float* c) {
+  GemmF32Body<VF4, kGenericF32Mr, kGenericF32Nv>(k, w, b, koff, c);
 }
 
 constexpr int kGenericI16Mr = 4, kGenericI16Nr = 8;
-void GemmI16Generic(int64_t kp, const int16_t* w, const int16_t* b, int64_t ldb, int32_t* c) {
+void GemmI16Generic(int64_t kp, const int16_t* w, const int16_t* b, const int64_t* koff,
+                    int32_t* c) {
   uint32_t acc[kGenericI16Mr][kGenericI16Nr] = {};
   for (int64_t p = 0; p < kp; ++p) {
-    const int16_t* bp = b + p * ldb * 2;
+    const int16_t* bp = b + koff[p];
     const int16_t* wp = w + p * kGenericI16Mr * 2;
+    // De-interleave the pairs first so the inner loops vectorise (widening multiplies).
+    int32_t even[kGenericI16Nr], odd[kGenericI16Nr];
+    for (int j = 0; j < kGenericI16Nr; ++j) {
+      even[j] = bp[2 * j];
+      odd[j] = bp[2 * j + 1];
+    }
     for (int o = 0; o < kGenericI16Mr; ++o) {
       int32_t w0 = wp[2 * o], w1 = wp[2 * o + 1];
-      for (int j = 0; j < kGenericI16Nr; ++j) {
-        // |w|, |b| <= 510 here, so the pair sum fits int32; the running sum wraps as uint32.
-        acc[o][j] += static_cast<uint32_t>(w0 * bp[2 * j] + w1 * bp[2 * j + 1]);
-      }
+      // |w|, |b| <= 510 here, so the pair sum fits int32; the running sum wraps as uint32.
+      for (int j = 0; j < kGenericI16Nr; ++j) acc[o][j] += static_cast<uint32_t>(w0 * even[j] + w1 * odd[j]);
     }
   }
   for (int o = 0; o < kGenericI16Mr; ++o) {
@@ -81,15 +95,55 @@ void GemmI16Generic(int64_t kp, const int16_t* w, const int16_t* b, int64_t ldb,
 #if BGONE_X86
 
 constexpr int kAvx512F32Mr = 8, kAvx512F32Nv = 2;  // 8 x 32
+// Intrinsics here (not the vector-extension body): GCC 12 builds the 512-bit splat from a 256-bit
+// broadcast plus an insert, which costs ~10% on this kernel.
 __attribute__((target("avx512f"))) void GemmF32Avx512(int64_t k, const float* w, const float* b,
-                                                      int64_t ldb, float* c) {
-  GemmF32Body<VF16, kAvx512F32Mr, kAvx512F32Nv>(k, w, b, ldb, c);
+                                                      const int64_t* koff, float* c) {
+  __m512 acc[kAvx512F32Mr][2];
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx512F32Mr; ++o) acc[o][0] = acc[o][1] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    const float* bp = b + koff[p];
+    const float* wp = w + p * kAvx512F32Mr;
+    __m512 b0 = _mm512_loadu_ps(bp);
+    __m512 b1 = _mm512_loadu_ps(bp + 16);
+#pragma GCC unroll 8
+    for (int o = 0; o < kAvx512F32Mr; ++o) {
+      __m512 wv = _mm512_set1_ps(wp[o]);
+      acc[o][0] = _mm512_fmadd_ps(wv, b0, acc[o][0]);
+      acc[o][1] = _mm512_fmadd_ps(wv, b1, acc[o][1]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx512F32Mr; ++o) {
+    _mm512_storeu_ps(c + o * 32, acc[o][0]);
+    _mm512_storeu_ps(c + o * 32 + 16, acc[o][1]);
+  }
 }
 
 constexpr int kAvx2F32Mr = 6, kAvx2F32Nv = 2;  // 6 x 16
 __attribute__((target("avx2,fma"))) void GemmF32Avx2(int64_t k, const float* w, const float* b,
-                                                    int64_t ldb, float* c) {
-  GemmF32Body<VF8, kAvx2F32Mr, kAvx2F32Nv>(k, w, b, ldb, c);
+                                                    const int64_t* koff, float* c) {
+  __m256 acc[kAvx2F32Mr][2];
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx2F32Mr; ++o) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    const float* bp = b + koff[p];
+    const float* wp = w + p * kAvx2F32Mr;
+    __m256 b0 = _mm256_loadu_ps(bp);
+    __m256 b1 = _mm256_loadu_ps(bp + 8);
+#pragma GCC unroll 8
+    for (int o = 0; o < kAvx2F32Mr; ++o) {
+      __m256 wv = _mm256_broadcast_ss(wp + o);
+      acc[o][0] = _mm256_fmadd_ps(wv, b0, acc[o][0]);
+      acc[o][1] = _mm256_fmadd_ps(wv, b1, acc[o][1]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int o = 0; o < kAvx2F32Mr; ++o) {
+    _mm256_storeu_ps(c + o * 16, acc[o][0]);
+    _mm256_storeu_ps(c + o * 16 + 8, acc[o][1]);
+  }
 }
 
 // int16 pairs: _madd_epi16 multiplies adjacent int16 pairs and adds them into int32 lanes, so one
@@ -97,13 +151,13 @@ __attribute__((target("avx2,fma"))) void GemmF32Avx2(int64_t k, const float* w, 
 constexpr int kAvx512I16Mr = 8, kAvx512I16Nr = 32;
 
 __attribute__((target("avx512f,avx512bw"))) void GemmI16Avx512(int64_t kp, const int16_t* w,
-                                                               const int16_t* b, int64_t ldb,
-                                                               int32_t* c) {
+                                                               const int16_t* b,
+                                                               const int64_t* koff, int32_t* c) {
   __m512i acc[kAvx512I16Mr][2];
 #pragma GCC unroll 8
   for (int o = 0; o < kAvx512I16Mr; ++o) acc[o][0] = acc[o][1] = _mm512_setzero_si512();
   for (int64_t p = 0; p < kp; ++p) {
-    const int16_t* bp = b + p * ldb * 2;
+    const int16_t* bp = b + koff[p];
     const int16_t* wp = w + p * kAvx512I16Mr * 2;
     __m512i b0 = _mm512_loadu_si512(bp);
     __m512i b1 = _mm512_loadu_si512(bp + 32);
@@ -125,12 +179,12 @@ __attribute__((target("avx512f,avx512bw"))) void GemmI16Avx512(int64_t kp, const
 
 // Same sums with AVX512-VNNI's fused multiply-add of int16 pairs (exactly equal results).
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void GemmI16Avx512Vnni(
-    int64_t kp, const int16_t* w, const int16_t* b, int64_t ldb, int32_t* c) {
+    int64_t kp, const int16_t* w, const int16_t* b, const int64_t* koff, int32_t* c) {
   __m512i acc[kAvx512I16Mr][2];
 #pragma GCC unroll 8
   for (int o = 0; o < kAvx512I16Mr; ++o) acc[o][0] = acc[o][1] = _mm512_setzero_si512();
   for (int64_t p = 0; p < kp; ++p) {
-    const int16_t* bp = b + p * ldb * 2;
+    const int16_t* bp = b + koff[p];
     const int16_t* wp = w + p * kAvx512I16Mr * 2;
     __m512i b0 = _mm512_loadu_si512(bp);
     __m512i b1 = _mm512_loadu_si512(bp + 32);
@@ -152,12 +206,12 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void GemmI16Avx512Vnni(
 
 constexpr int kAvx2I16Mr = 6, kAvx2I16Nr = 16;
 __attribute__((target("avx2"))) void GemmI16Avx2(int64_t kp, const int16_t* w, const int16_t* b,
-                                                int64_t ldb, int32_t* c) {
+                                                const int64_t* koff, int32_t* c) {
   __m256i acc[kAvx2I16Mr][2];
 #pragma GCC unroll 8
   for (int o = 0; o < kAvx2I16Mr; ++o) acc[o][0] = acc[o][1] = _mm256_setzero_si256();
   for (int64_t p = 0; p < kp; ++p) {
-    const int16_t* bp = b + p * ldb * 2;
+    const int16_t* bp = b + koff[p];
     const int16_t* wp = w + p * kAvx2I16Mr * 2;
     __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
     __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 16));

@@ -1,8 +1,9 @@
 // Register-blocked GEMM micro-kernels behind PackedConvF32/PackedConvInteger. Internal.
 //
-// f32: c[o][j] = sum_k w[k*mr + o] * b[k*ldb + j]           for o < mr, j < nr
-// i16: c[o][j] = sum_p sum_h w[(p*mr + o)*2 + h] * b[(p*ldb + j)*2 + h]   (int32, wrapping)
-// c is mr x nr, row-major. Each output is a fixed-order sum over k, independent of where the tile
+// f32: c[o][j] = sum_k w[k*mr + o] * b[koff[k] + j]                 for o < mr, j < nr
+// i16: c[o][j] = sum_p sum_h w[(p*mr + o)*2 + h] * b[koff[p] + j*2 + h]   (int32, wrapping)
+// c is mr x nr, row-major. `koff` gives each depth step's row of b: k * ldb for an im2col buffer,
+// or the offset of the kernel tap in a zero-padded input (implicit GEMM, stride-1 convolutions). Each output is a fixed-order sum over k, independent of where the tile
 // sits in the image, which keeps results independent of blocking and threading.
 #pragma once
 
@@ -12,8 +13,9 @@
 
 namespace bgone::kernels::conv_internal {
 
-using GemmF32Fn = void (*)(int64_t k, const float* w, const float* b, int64_t ldb, float* c);
-using GemmI16Fn = void (*)(int64_t kp, const int16_t* w, const int16_t* b, int64_t ldb, int32_t* c);
+using GemmF32Fn = void (*)(int64_t k, const float* w, const float* b, const int64_t* koff, float* c);
+using GemmI16Fn = void (*)(int64_t kp, const int16_t* w, const int16_t* b, const int64_t* koff,
+                           int32_t* c);
 
 struct MicroKernels {
   int f32_mr = 0, f32_nr = 0;

@@ -116,10 +116,27 @@ int32_t Read8(const Tensor& t, int64_t i) {
                                    : static_cast<int32_t>(t.data<uint8_t>()[i]);
 }
 
+// ConvInteger, or bgone.FusedConvInteger = ConvInteger -> Cast(float) -> Mul(scale) ->
+// Add(bias) -> optional Relu with inputs (x, w, x_zero_point, w_zero_point, scale, bias).
+bool IsFusedConvInteger(const InferContext& ctx) { return ctx.node().domain == "bgone"; }
+
 StatusOr<ConvShape> PlanConvInteger(const InferContext& ctx, Shape* out_shape) {
-  BG_RETURN_IF_ERROR(CheckKnownAttrs(ctx.node(), {"auto_pad", "dilations", "group", "kernel_shape",
-                                                  "pads", "strides"}));
-  BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, 4));
+  bool fused = IsFusedConvInteger(ctx);
+  if (fused) {
+    BG_RETURN_IF_ERROR(CheckKnownAttrs(ctx.node(), {"activation", "auto_pad", "dilations", "group",
+                                                    "kernel_shape", "pads", "strides"}));
+    BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, 6));
+    if (!ctx.has_input(4)) return MalformedError("FusedConvInteger needs a scale (input 4)");
+    auto act = AttrString(ctx.node(), "activation", "");
+    if (!act.ok()) return act.status();
+    if (!act.value().empty() && act.value() != "Relu") {
+      return UnsupportedError("activation '" + act.value() + "'");
+    }
+  } else {
+    BG_RETURN_IF_ERROR(CheckKnownAttrs(ctx.node(), {"auto_pad", "dilations", "group", "kernel_shape",
+                                                    "pads", "strides"}));
+    BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, 4));
+  }
   BG_RETURN_IF_ERROR(CheckInputDType(ctx, 0, {DType::kUInt8, DType::kInt8}));
   BG_RETURN_IF_ERROR(CheckInputDType(ctx, 1, {DType::kUInt8, DType::kInt8}));
   BG_ASSIGN_OR_RETURN(ConvShape s, PlanConvNode(ctx, out_shape));
@@ -137,6 +154,17 @@ StatusOr<ConvShape> PlanConvInteger(const InferContext& ctx, Shape* out_shape) {
                             ", expected a scalar or [" + std::to_string(s.out_c) + "]");
     }
   }
+  if (fused) {
+    for (int i = 4; i <= 5; ++i) {
+      if (!ctx.has_input(i)) continue;
+      BG_RETURN_IF_ERROR(CheckInputDType(ctx, i, {DType::kFloat32}));
+      int64_t n = NumElements(ctx.input_shape(i));
+      if (n != s.out_c && !(i == 4 && n == 1)) {
+        return MalformedError(std::string(i == 4 ? "scale" : "bias") + " has " + std::to_string(n) +
+                              " values for " + std::to_string(s.out_c) + " output channels");
+      }
+    }
+  }
   return s;
 }
 
@@ -144,7 +172,7 @@ Status InferConvInteger(InferContext& ctx) {
   Shape out;
   BG_ASSIGN_OR_RETURN(ConvShape s, PlanConvInteger(ctx, &out));
   (void)s;
-  ctx.SetOutput(0, DType::kInt32, out);
+  ctx.SetOutput(0, IsFusedConvInteger(ctx) ? DType::kFloat32 : DType::kInt32, out);
   return OkStatus();
 }
 
@@ -157,8 +185,9 @@ std::vector<int32_t> WeightZeroPoints(const Tensor* zp, int64_t out_c) {
 
 class ConvIntegerKernel final : public Kernel {
  public:
-  ConvIntegerKernel(ConvShape s, std::shared_ptr<const PackedConvInteger> packed)
-      : s_(s), packed_(std::move(packed)) {}
+  ConvIntegerKernel(ConvShape s, std::shared_ptr<const PackedConvInteger> packed, bool fused,
+                    bool relu)
+      : s_(s), packed_(std::move(packed)), fused_(fused), relu_(relu) {}
 
   Status Run(KernelContext& kc) override {
     const Tensor& x = *kc.inputs[0];
@@ -178,12 +207,21 @@ class ConvIntegerKernel final : public Kernel {
       in.w_zero_points = wzp.data();
       BG_ASSIGN_OR_RETURN(packed, PackedConvInteger::Pack(s_, in));
     }
-    return packed->Run(s_, in, kc.outputs[0]->data<int32_t>(), kc.pool);
+    if (!fused_) return packed->Run(s_, in, kc.outputs[0]->data<int32_t>(), kc.pool);
+    const Tensor* scale = kc.inputs[4];
+    const Tensor* bias = kc.inputs.size() > 5 ? kc.inputs[5] : nullptr;
+    ConvIntegerDequant dq;
+    dq.scale = scale->data<float>();
+    dq.scale_per_channel = scale->size() != 1;
+    dq.bias = bias ? bias->data<float>() : nullptr;
+    dq.relu = relu_;
+    return packed->RunDequant(s_, in, dq, kc.outputs[0]->data<float>(), kc.pool);
   }
 
  private:
   ConvShape s_;
   std::shared_ptr<const PackedConvInteger> packed_;
+  bool fused_ = false, relu_ = false;
 };
 
 StatusOr<std::unique_ptr<Kernel>> CreateConvInteger(InferContext& ctx) {
@@ -200,7 +238,13 @@ StatusOr<std::unique_ptr<Kernel>> CreateConvInteger(InferContext& ctx) {
     in.w_zero_points = wzp.data();
     BG_ASSIGN_OR_RETURN(packed, PackedConvInteger::Pack(s, in));
   }
-  return std::unique_ptr<Kernel>(std::make_unique<ConvIntegerKernel>(s, std::move(packed)));
+  bool fused = IsFusedConvInteger(ctx);
+  bool relu = false;
+  if (fused) {
+    auto act = AttrString(ctx.node(), "activation", "");
+    relu = act.ok() && act.value() == "Relu";
+  }
+  return std::unique_ptr<Kernel>(std::make_unique<ConvIntegerKernel>(s, std::move(packed), fused, relu));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,6 +330,7 @@ StatusOr<std::unique_ptr<Kernel>> CreateMatMulInteger(InferContext& ctx) {
 void AppendQuantSchemas(std::vector<OpSchema>* out) {
   out->push_back({"", "DynamicQuantizeLinear", InferDql, CreateDql, false});
   out->push_back({"", "ConvInteger", InferConvInteger, CreateConvInteger, false});
+  out->push_back({"bgone", "FusedConvInteger", InferConvInteger, CreateConvInteger, false});
   out->push_back({"", "MatMulInteger", InferMatMulInteger, CreateMatMulInteger, false});
 }
 

@@ -31,9 +31,9 @@ const std::map<std::string, std::string>& ConformanceSkips() {
       {"test_castlike_FLOAT_to_STRING_expanded", "string tensors are not supported"},
       {"test_castlike_STRING_to_FLOAT_expanded", "string tensors are not supported"},
       // ONNX 1.12's expected bfloat16 values truncate the float's low bits; we round to nearest
-      // even like ONNX Runtime, so a few values differ by one bfloat16 ulp.
-      {"test_cast_FLOAT_to_BFLOAT16", "expected data truncates; we round to nearest even as ONNX Runtime does"},
-      {"test_castlike_FLOAT_to_BFLOAT16_expanded", "expected data truncates; we round to nearest even as ONNX Runtime does"},
+      // even (as IEEE conversions do), so a few values differ by one bfloat16 ulp.
+      {"test_cast_FLOAT_to_BFLOAT16", "expected data truncates the low mantissa bits; we round to nearest even"},
+      {"test_castlike_FLOAT_to_BFLOAT16_expanded", "expected data truncates the low mantissa bits; we round to nearest even"},
       // Optional and sequence types are outside the engine's tensor-only IR.
       {"test_identity_opt", "optional-typed values are not supported"},
       {"test_identity_sequence", "sequence-typed values are not supported"},

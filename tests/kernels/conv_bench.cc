@@ -1,9 +1,10 @@
 // Times the packed convolutions on IS-Net-like shapes and prints GFLOP/s (2 flops per MAC).
-// Usage: conv_bench [threads...]   (default: 1 2)
+// Usage: bgone_conv_bench [--isa auto|generic|avx2|avx512] [threads...]   (default: auto, 1 2)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/kernels/conv.h"
@@ -44,7 +45,16 @@ double TimeBest(F f, int reps) {
 
 int main(int argc, char** argv) {
   std::vector<int> threads;
-  for (int i = 1; i < argc; ++i) threads.push_back(std::atoi(argv[i]));
+  ConvIsa isa = ConvIsa::kAuto;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--isa" && i + 1 < argc) {
+      std::string v = argv[++i];
+      isa = v == "generic" ? ConvIsa::kGeneric : v == "avx2" ? ConvIsa::kAvx2 : v == "avx512" ? ConvIsa::kAvx512 : ConvIsa::kAuto;
+      continue;
+    }
+    threads.push_back(std::atoi(argv[i]));
+  }
   if (threads.empty()) threads = {1, 2};
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> uf(-1, 1);
@@ -70,13 +80,13 @@ int main(int argc, char** argv) {
     for (auto& v : w) v = uf(rng);
     for (auto& v : xq) v = static_cast<uint8_t>(ui(rng));
     for (auto& v : wq) v = static_cast<uint8_t>(ui(rng));
-    auto pf = PackedConvF32::Pack(s, w.data());
+    auto pf = PackedConvF32::Pack(s, w.data(), isa);
     ConvIntegerInputs in;
     in.x = xq.data();
     in.x_zero_point = 117;
     in.w = wq.data();
     in.w_zero_points = wzp.data();
-    auto pi = PackedConvInteger::Pack(s, in);
+    auto pi = PackedConvInteger::Pack(s, in, isa);
     if (!pf.ok() || !pi.ok()) return 1;
     double gflop = 2 * s.macs() / 1e9;
     int reps = gflop > 20 ? 2 : 3;
@@ -84,7 +94,7 @@ int main(int argc, char** argv) {
       ThreadPool pool(t);
       double tf = TimeBest([&] { (void)(*pf)->Run(s, x.data(), {}, y.data(), &pool); }, reps);
       double ti = TimeBest([&] { (void)(*pi)->Run(s, in, yq.data(), &pool); }, reps);
-      std::printf("%-26s threads=%d  f32[%s] %6.1f GFLOP/s (%.3fs)   int8 %6.1f GOP/s (%.3fs)\n",
+      std::printf("%-26s threads=%d  [%s] f32 %6.1f GFLOP/s (%.3fs)   int8 %6.1f GOP/s (%.3fs)\n",
                   c.name, t, ConvIsaName((*pf)->isa()), gflop / tf, tf, gflop / ti, ti);
     }
   }

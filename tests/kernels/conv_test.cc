@@ -279,5 +279,92 @@ TEST(ConvOp, SchemaRunsWithConstantAndRuntimeWeights) {
   }
 }
 
+// bgone.FusedConvInteger must equal ConvInteger -> Cast -> Mul -> Add -> Relu bit for bit, and
+// bgone.FusedConv must equal Conv -> Relu: the fusion pass may swap one for the other.
+TEST(FusedOps, MatchUnfusedChainsExactly) {
+  using testing::AttrI;
+  using testing::AttrIs;
+  using testing::AttrS;
+  using testing::MakeTensor;
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int64_t stride : {1, 2}) {
+    std::vector<uint8_t> x(2 * 6 * 11 * 9), w(5 * 6 * 9);
+    for (auto& v : x) v = static_cast<uint8_t>(byte(rng));
+    for (auto& v : w) v = static_cast<uint8_t>(byte(rng));
+    std::vector<float> bias = RandomFloats(rng, 5);
+    auto attrs = [&](testing::OpSpec& spec) {
+      spec.attrs["pads"] = AttrIs({1, 1, 1, 1});
+      spec.attrs["strides"] = AttrIs({stride, stride});
+    };
+    Tensor tx = MakeTensor(DType::kUInt8, {2, 6, 11, 9}, x);
+    Tensor tw = MakeTensor(DType::kUInt8, {5, 6, 3, 3}, w);
+    Tensor txzp = MakeTensor<uint8_t>(DType::kUInt8, {}, {117});
+    Tensor twzp = MakeTensor<uint8_t>(DType::kUInt8, {}, {131});
+    Tensor tscale = MakeTensor<float>(DType::kFloat32, {}, {0.0123f});
+    Tensor tbias = MakeTensor(DType::kFloat32, {5}, bias);
+
+    testing::OpSpec ci;
+    ci.op_type = "ConvInteger";
+    attrs(ci);
+    ci.inputs = {{tx}, {tw, true}, {txzp}, {twzp, true}};
+    auto acc = testing::RunOp(ci);
+    ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+    testing::OpSpec cast;
+    cast.op_type = "Cast";
+    cast.attrs["to"] = AttrI(1);
+    cast.inputs = {{(*acc)[0]}};
+    auto f = testing::RunOp(cast);
+    ASSERT_TRUE(f.ok());
+    testing::OpSpec mul;
+    mul.op_type = "Mul";
+    mul.inputs = {{(*f)[0]}, {tscale}};
+    auto m = testing::RunOp(mul);
+    ASSERT_TRUE(m.ok());
+    testing::OpSpec add;
+    add.op_type = "Add";
+    add.inputs = {{(*m)[0]}, {tbias.Reshaped({5, 1, 1})}};
+    auto a = testing::RunOp(add);
+    ASSERT_TRUE(a.ok());
+    testing::OpSpec relu;
+    relu.op_type = "Relu";
+    relu.inputs = {{(*a)[0]}};
+    auto r = testing::RunOp(relu);
+    ASSERT_TRUE(r.ok());
+
+    testing::OpSpec fused;
+    fused.op_type = "FusedConvInteger";
+    fused.domain = "bgone";
+    attrs(fused);
+    fused.attrs["activation"] = AttrS("Relu");
+    fused.inputs = {{tx}, {tw, true}, {txzp}, {twzp, true}, {tscale}, {tbias, true}};
+    ThreadPool pool(2);
+    auto fz = testing::RunOp(fused, &pool);
+    ASSERT_TRUE(fz.ok()) << fz.status().ToString();
+    ASSERT_EQ((*fz)[0].shape(), (*r)[0].shape());
+    EXPECT_EQ(0, std::memcmp((*fz)[0].raw(), (*r)[0].raw(), (*r)[0].bytes())) << "stride " << stride;
+
+    // Float conv + relu.
+    std::vector<float> xf = RandomFloats(rng, 2 * 6 * 11 * 9), wf = RandomFloats(rng, 5 * 6 * 9);
+    testing::OpSpec conv;
+    conv.op_type = "Conv";
+    attrs(conv);
+    conv.inputs = {{MakeTensor(DType::kFloat32, {2, 6, 11, 9}, xf)},
+                   {MakeTensor(DType::kFloat32, {5, 6, 3, 3}, wf), true},
+                   {tbias, true}};
+    auto c = testing::RunOp(conv);
+    ASSERT_TRUE(c.ok());
+    relu.inputs = {{(*c)[0]}};
+    auto cr = testing::RunOp(relu);
+    ASSERT_TRUE(cr.ok());
+    conv.op_type = "FusedConv";
+    conv.domain = "bgone";
+    conv.attrs["activation"] = AttrS("Relu");
+    auto fc = testing::RunOp(conv, &pool);
+    ASSERT_TRUE(fc.ok()) << fc.status().ToString();
+    EXPECT_EQ(0, std::memcmp((*fc)[0].raw(), (*cr)[0].raw(), (*cr)[0].bytes())) << "stride " << stride;
+  }
+}
+
 }  // namespace
 }  // namespace bgone::kernels
