@@ -46,9 +46,9 @@ int main(int argc, char** argv) {
     }
     auto t2 = std::chrono::steady_clock::now();
     const auto& st = (*session)->stats();
-    std::printf("prepared in %.0f ms: %d nodes -> %d (folded %d), %.1f MB constants\n",
+    std::printf("prepared in %.0f ms: %d nodes -> %d (folded %d, fused %d), %.1f MB constants\n",
                 std::chrono::duration<double, std::milli>(t2 - t1).count(), st.nodes_in_model,
-                st.nodes_after_passes, st.folded_nodes, st.weight_bytes / 1e6);
+                st.nodes_after_passes, st.folded_nodes, st.fused_groups, st.weight_bytes / 1e6);
   }
   if (argc > 4 && std::strcmp(argv[2], "--run") == 0) {
     bgone::SessionOptions options;

@@ -249,4 +249,132 @@ Status PruneToOutputs(ir::Graph& graph, const std::vector<std::string>& outputs)
   return OkStatus();
 }
 
+namespace {
+
+struct Uses {
+  std::vector<std::vector<size_t>> consumers;  // per value: consuming node indices
+  std::vector<bool> is_output;                 // per value: a graph output
+};
+
+Uses CountUses(const ir::Graph& g) {
+  Uses u;
+  u.consumers.resize(static_cast<size_t>(g.num_values()));
+  u.is_output.assign(static_cast<size_t>(g.num_values()), false);
+  for (size_t k = 0; k < g.nodes().size(); ++k) {
+    for (ir::ValueId in : g.nodes()[k].inputs) {
+      if (in != ir::kNoValue) u.consumers[static_cast<size_t>(in)].push_back(k);
+    }
+  }
+  for (ir::ValueId o : g.outputs()) u.is_output[static_cast<size_t>(o)] = true;
+  return u;
+}
+
+// The only node reading `v` when v is read exactly once and is not a graph output, else -1.
+int64_t SoleConsumer(const Uses& u, ir::ValueId v, const std::vector<bool>& removed) {
+  if (v == ir::kNoValue || u.is_output[static_cast<size_t>(v)]) return -1;
+  const auto& c = u.consumers[static_cast<size_t>(v)];
+  if (c.size() != 1 || removed[c[0]]) return -1;
+  return static_cast<int64_t>(c[0]);
+}
+
+bool IsOp(const ir::Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
+
+// The operand of a binary node that is not `v` (nullopt when v is both or neither).
+std::optional<ir::ValueId> OtherOperand(const ir::Node& n, ir::ValueId v) {
+  if (n.inputs.size() != 2 || n.outputs.size() != 1) return std::nullopt;
+  if (n.inputs[0] == v && n.inputs[1] != v) return n.inputs[1];
+  if (n.inputs[1] == v && n.inputs[0] != v) return n.inputs[0];
+  return std::nullopt;
+}
+
+// True when a float32 value broadcast against an [N, C, ...] output varies along C only (or not
+// at all when `allow_scalar`): the form the fused kernels apply per output channel.
+bool IsPerChannel(const ir::Value& v, const Shape& out, bool allow_scalar) {
+  if (v.dtype != DType::kFloat32 || !v.shape.has_value() || out.size() < 2) return false;
+  const Shape& s = *v.shape;
+  int64_t n = NumElements(s);
+  if (n == 1) return allow_scalar || out[1] == 1;
+  if (s.size() > out.size() || s.size() < out.size() - 1) return false;
+  size_t offset = out.size() - s.size();
+  for (size_t d = 0; d < s.size(); ++d) {
+    size_t axis = d + offset;
+    if (axis == 1 ? s[d] != out[1] : s[d] != 1) return false;
+  }
+  return true;
+}
+
+ir::Attribute StringAttr(const std::string& value) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kString;
+  a.s = value;
+  return a;
+}
+
+}  // namespace
+
+Status FuseConvolutions(ir::Graph& graph, int* fused) {
+  *fused = 0;
+  Uses uses = CountUses(graph);
+  std::vector<ir::Node>& nodes = graph.nodes();
+  std::vector<bool> removed(nodes.size(), false);
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    ir::Node& conv = nodes[k];
+    if (IsOp(conv, "Conv") && conv.outputs.size() == 1) {
+      int64_t r = SoleConsumer(uses, conv.outputs[0], removed);
+      if (r < 0 || !IsOp(nodes[static_cast<size_t>(r)], "Relu")) continue;
+      conv.domain = "bgone";
+      conv.op_type = "FusedConv";
+      conv.attrs["activation"] = StringAttr("Relu");
+      conv.outputs[0] = nodes[static_cast<size_t>(r)].outputs[0];
+      removed[static_cast<size_t>(r)] = true;
+      ++*fused;
+      continue;
+    }
+    if (!IsOp(conv, "ConvInteger") || conv.outputs.size() != 1 || conv.inputs.size() < 2) continue;
+    const Shape& out_shape = *graph.value(conv.outputs[0]).shape;
+    int64_t cast = SoleConsumer(uses, conv.outputs[0], removed);
+    if (cast < 0) continue;
+    const ir::Node& cast_node = nodes[static_cast<size_t>(cast)];
+    const ir::Attribute* to = cast_node.FindAttr("to");
+    if (!IsOp(cast_node, "Cast") || to == nullptr || to->kind != ir::Attribute::Kind::kInt ||
+        to->i != static_cast<int64_t>(DType::kFloat32)) {
+      continue;
+    }
+    int64_t mul = SoleConsumer(uses, cast_node.outputs[0], removed);
+    if (mul < 0 || !IsOp(nodes[static_cast<size_t>(mul)], "Mul")) continue;
+    auto scale = OtherOperand(nodes[static_cast<size_t>(mul)], cast_node.outputs[0]);
+    if (!scale || !IsPerChannel(graph.value(*scale), out_shape, /*allow_scalar=*/true)) continue;
+    ir::ValueId mul_out = nodes[static_cast<size_t>(mul)].outputs[0];
+    int64_t add = SoleConsumer(uses, mul_out, removed);
+    if (add < 0 || !IsOp(nodes[static_cast<size_t>(add)], "Add")) continue;
+    auto bias = OtherOperand(nodes[static_cast<size_t>(add)], mul_out);
+    if (!bias || !IsPerChannel(graph.value(*bias), out_shape, /*allow_scalar=*/false)) continue;
+    ir::ValueId result = nodes[static_cast<size_t>(add)].outputs[0];
+    std::string activation;
+    int64_t relu = SoleConsumer(uses, result, removed);
+    if (relu >= 0 && IsOp(nodes[static_cast<size_t>(relu)], "Relu")) {
+      activation = "Relu";
+      result = nodes[static_cast<size_t>(relu)].outputs[0];
+      removed[static_cast<size_t>(relu)] = true;
+    }
+    removed[static_cast<size_t>(cast)] = removed[static_cast<size_t>(mul)] = true;
+    removed[static_cast<size_t>(add)] = true;
+    conv.inputs.resize(4, ir::kNoValue);
+    conv.inputs.push_back(*scale);
+    conv.inputs.push_back(*bias);
+    conv.outputs[0] = result;
+    conv.domain = "bgone";
+    conv.op_type = "FusedConvInteger";
+    conv.attrs["activation"] = StringAttr(activation);
+    ++*fused;
+  }
+  std::vector<ir::Node> kept;
+  kept.reserve(nodes.size());
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    if (!removed[k]) kept.push_back(std::move(nodes[k]));
+  }
+  nodes = std::move(kept);
+  return OkStatus();
+}
+
 }  // namespace bgone::passes

@@ -26,6 +26,13 @@ Status InferShapesAndFold(ir::Graph& graph, bool fold, int* folded);
 // Keeps only the named outputs (all when empty), then drops nodes and constants nothing needs.
 Status PruneToOutputs(ir::Graph& graph, const std::vector<std::string>& outputs);
 
+// Replaces Conv -> Relu with bgone.FusedConv and the dequantisation chain of dynamically quantised
+// models, ConvInteger -> Cast(float) -> Mul(scale) -> Add(per-channel bias) [-> Relu], with
+// bgone.FusedConvInteger. The fused kernels do the same arithmetic in the same order, so outputs
+// are bit-identical; they only skip writing and re-reading the intermediate tensors. Needs
+// inferred shapes; `fused` receives the number of fused groups.
+Status FuseConvolutions(ir::Graph& graph, int* fused);
+
 // Fails naming the first node whose op is not implemented.
 Status CheckOpsSupported(const ir::Graph& graph);
 

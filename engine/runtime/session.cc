@@ -76,6 +76,12 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     int folded = 0;
     BG_RETURN_IF_ERROR(passes::InferShapesAndFold(g, options.fold_constants, &folded));
     BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, {}));
+    if (options.fuse) {
+      BG_RETURN_IF_ERROR(passes::FuseConvolutions(g, &session->stats_.fused_groups));
+      int refolded = 0;  // re-validates the fused nodes; nothing left to fold
+      BG_RETURN_IF_ERROR(passes::InferShapesAndFold(g, false, &refolded));
+      BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, {}));
+    }
     session->stats_.folded_nodes = folded;
     session->stats_.nodes_after_passes = static_cast<int>(g.nodes().size());
     for (int id = 0; id < g.num_values(); ++id) {

@@ -93,6 +93,8 @@ struct Case {
   const char* photo;                // relative to the source dir, or "shared:" + path under ../shared
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class IsNetVsOrtTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(IsNetVsOrtTest, MatchesOnnxRuntime) {

@@ -1,0 +1,133 @@
+// The fusion pass: fused graphs give bit-identical outputs to the unfused ones and fewer nodes.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "engine/passes/passes.h"
+#include "engine/runtime/session.h"
+
+namespace bgone {
+namespace {
+
+ir::ValueId AddValue(ir::Graph& g, const std::string& name, DType dtype = DType::kUndefined,
+                     std::optional<Shape> shape = std::nullopt) {
+  ir::Value v;
+  v.name = name;
+  v.dtype = dtype;
+  v.shape = std::move(shape);
+  return g.AddValue(std::move(v));
+}
+
+ir::ValueId AddConstant(ir::Graph& g, const std::string& name, Tensor t) {
+  ir::Value v;
+  v.name = name;
+  v.dtype = t.dtype();
+  v.shape = t.shape();
+  v.constant = std::move(t);
+  return g.AddValue(std::move(v));
+}
+
+ir::Node MakeNode(const std::string& op, std::vector<ir::ValueId> in, std::vector<ir::ValueId> out) {
+  ir::Node n;
+  n.op_type = op;
+  n.name = op;
+  n.inputs = std::move(in);
+  n.outputs = std::move(out);
+  return n;
+}
+
+ir::Attribute Ints(std::vector<int64_t> v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+
+template <typename T>
+Tensor Random(DType dtype, const Shape& shape, std::mt19937& rng, float lo, float hi) {
+  Tensor t = Tensor::Allocate(dtype, shape).value();
+  std::uniform_real_distribution<float> d(lo, hi);
+  for (int64_t i = 0; i < t.size(); ++i) t.data<T>()[i] = static_cast<T>(d(rng));
+  return t;
+}
+
+// x -> DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul(x_scale * w_scale) -> Add(bias) -> Relu
+//   -> Conv -> Relu -> y: the shape of IS-Net's quantized and float blocks.
+ir::Graph QuantizedBlock(std::mt19937& rng) {
+  ir::Graph g;
+  g.set_opset(15);
+  ir::ValueId x = AddValue(g, "x", DType::kFloat32, Shape{1, 3, 9, 11});
+  g.inputs().push_back(x);
+  ir::ValueId xq = AddValue(g, "xq"), xs = AddValue(g, "xs"), xz = AddValue(g, "xz");
+  g.nodes().push_back(MakeNode("DynamicQuantizeLinear", {x}, {xq, xs, xz}));
+  ir::ValueId w = AddConstant(g, "w", Random<uint8_t>(DType::kUInt8, {4, 3, 3, 3}, rng, 0, 255));
+  ir::ValueId wz = AddConstant(g, "wz", Tensor::FromVector<uint8_t>(DType::kUInt8, {}, {131}).value());
+  ir::ValueId acc = AddValue(g, "acc");
+  ir::Node ci = MakeNode("ConvInteger", {xq, w, xz, wz}, {acc});
+  ci.attrs["pads"] = Ints({1, 1, 1, 1});
+  ci.attrs["kernel_shape"] = Ints({3, 3});
+  g.nodes().push_back(ci);
+  ir::ValueId accf = AddValue(g, "accf");
+  ir::Node cast = MakeNode("Cast", {acc}, {accf});
+  ir::Attribute to;
+  to.kind = ir::Attribute::Kind::kInt;
+  to.i = 1;
+  cast.attrs["to"] = to;
+  g.nodes().push_back(cast);
+  ir::ValueId ws = AddConstant(g, "ws", Tensor::FromVector<float>(DType::kFloat32, {}, {0.0123f}).value());
+  ir::ValueId scale = AddValue(g, "scale"), scaled = AddValue(g, "scaled");
+  g.nodes().push_back(MakeNode("Mul", {xs, ws}, {scale}));
+  g.nodes().push_back(MakeNode("Mul", {accf, scale}, {scaled}));
+  ir::ValueId bias = AddConstant(g, "bias", Random<float>(DType::kFloat32, {1, 4, 1, 1}, rng, -1, 1));
+  ir::ValueId biased = AddValue(g, "biased"), relu = AddValue(g, "relu");
+  g.nodes().push_back(MakeNode("Add", {bias, scaled}, {biased}));
+  g.nodes().push_back(MakeNode("Relu", {biased}, {relu}));
+  ir::ValueId w2 = AddConstant(g, "w2", Random<float>(DType::kFloat32, {2, 4, 3, 3}, rng, -1, 1));
+  ir::ValueId c2 = AddValue(g, "c2"), y = AddValue(g, "y");
+  ir::Node conv = MakeNode("Conv", {relu, w2}, {c2});
+  conv.attrs["dilations"] = Ints({2, 2});
+  conv.attrs["pads"] = Ints({2, 2, 2, 2});
+  g.nodes().push_back(conv);
+  g.nodes().push_back(MakeNode("Relu", {c2}, {y}));
+  g.outputs().push_back(y);
+  return g;
+}
+
+TEST(FusionTest, FusedGraphIsBitIdentical) {
+  std::mt19937 rng(5);
+  auto model = Model::FromGraph(QuantizedBlock(rng));
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  SessionOptions fused_options, plain_options;
+  plain_options.fuse = false;
+  auto fused = Session::Create(*model, {}, fused_options);
+  auto plain = Session::Create(*model, {}, plain_options);
+  ASSERT_TRUE(fused.ok()) << fused.status().ToString();
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ((*fused)->stats().fused_groups, 2);
+  EXPECT_EQ((*plain)->stats().fused_groups, 0);
+  EXPECT_EQ((*plain)->stats().nodes_after_passes - (*fused)->stats().nodes_after_passes, 5);
+  for (int trial = 0; trial < 5; ++trial) {
+    Tensor x = Random<float>(DType::kFloat32, {1, 3, 9, 11}, rng, -2, 3);
+    std::vector<Tensor> a, b;
+    ASSERT_TRUE((*fused)->Run({x}, &a).ok());
+    ASSERT_TRUE((*plain)->Run({x}, &b).ok());
+    ASSERT_EQ(a[0].shape(), b[0].shape());
+    EXPECT_EQ(std::memcmp(a[0].raw(), b[0].raw(), a[0].bytes()), 0) << "trial " << trial;
+  }
+}
+
+TEST(FusionTest, IntermediateGraphOutputBlocksFusion) {
+  std::mt19937 rng(6);
+  ir::Graph g = QuantizedBlock(rng);
+  g.outputs().push_back(g.FindValue("scaled"));  // the Mul result is needed outside
+  auto model = Model::FromGraph(std::move(g));
+  ASSERT_TRUE(model.ok());
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_EQ((*session)->stats().fused_groups, 1);  // only Conv+Relu
+  ASSERT_EQ((*session)->outputs().size(), 2u);
+}
+
+}  // namespace
+}  // namespace bgone
