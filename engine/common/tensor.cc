@@ -109,6 +109,28 @@ StatusOr<Tensor> Tensor::Allocate(DType dtype, const Shape& shape) {
   std::memset(p, 0, alloc);
   t.storage_ = std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
   t.data_ = t.storage_.get();
+  t.capacity_ = alloc;
+  return t;
+}
+
+StatusOr<Tensor> Tensor::AllocateReusing(DType dtype, const Shape& shape, Tensor* donor) {
+  size_t esize = DTypeSize(dtype);
+  if (donor == nullptr || esize == 0 || !donor->OwnsStorageAlone() ||
+      donor->data_ != donor->storage_.get()) {
+    return Allocate(dtype, shape);
+  }
+  BG_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(shape));
+  uint64_t bytes = static_cast<uint64_t>(n) * esize;
+  if (bytes > donor->capacity_) return Allocate(dtype, shape);
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.num_elements_ = n;
+  t.storage_ = std::move(donor->storage_);
+  t.data_ = t.storage_.get();
+  t.capacity_ = donor->capacity_;
+  *donor = Tensor();
+  std::memset(t.data_, 0, static_cast<size_t>(bytes));
   return t;
 }
 

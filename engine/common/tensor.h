@@ -78,6 +78,15 @@ class Tensor {
   void* raw() { return data_; }
   const void* raw() const { return data_; }
 
+  // A zero-filled tensor that takes over `donor`'s storage when the donor is its sole owner and
+  // its allocation is large enough (donor is left empty); otherwise a fresh allocation. Reusing
+  // warm memory avoids the page faults of a new large allocation.
+  static StatusOr<Tensor> AllocateReusing(DType dtype, const Shape& shape, Tensor* donor);
+  // Bytes of the underlying allocation (>= bytes()).
+  size_t capacity() const { return capacity_; }
+  // True when no other Tensor shares this storage.
+  bool OwnsStorageAlone() const { return storage_ != nullptr && storage_.use_count() == 1; }
+
   // Same bytes, new shape (element count must match; checked by the caller).
   Tensor Reshaped(const Shape& shape) const;
   // Deep copy.
@@ -91,6 +100,7 @@ class Tensor {
   int64_t num_elements_ = 0;
   std::shared_ptr<std::byte> storage_;
   std::byte* data_ = nullptr;
+  size_t capacity_ = 0;
 };
 
 // IEEE half <-> float, round-to-nearest-even (matches ONNX Runtime's conversions).

@@ -48,6 +48,24 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
   return plan;
 }
 
+StatusOr<Tensor> Plan::AllocateOutput(DType dtype, const Shape& shape) {
+  BG_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(shape));
+  size_t bytes = static_cast<size_t>(n) * DTypeSize(dtype);
+  // Best fit, and never more than twice the need, so a small value does not pin a large buffer.
+  size_t best = free_buffers_.size();
+  for (size_t i = 0; i < free_buffers_.size(); ++i) {
+    size_t cap = free_buffers_[i].capacity();
+    if (cap >= bytes && cap <= 2 * bytes + 4096 &&
+        (best == free_buffers_.size() || cap < free_buffers_[best].capacity())) {
+      best = i;
+    }
+  }
+  if (best == free_buffers_.size()) return Tensor::Allocate(dtype, shape);
+  Tensor donor = std::move(free_buffers_[best]);
+  free_buffers_.erase(free_buffers_.begin() + static_cast<std::ptrdiff_t>(best));
+  return Tensor::AllocateReusing(dtype, shape, &donor);
+}
+
 Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs,
                      ThreadPool* pool) {
   const ir::Graph& g = graph_;
@@ -95,7 +113,7 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
           continue;
         }
         const ir::Value& v = g.value(out);
-        auto t = Tensor::Allocate(v.dtype, *v.shape);
+        auto t = AllocateOutput(v.dtype, *v.shape);
         if (!t.ok()) return t.status().WithContext(g.DescribeNode(step.node));
         slots[static_cast<size_t>(out)] = std::move(t).value();
         kc.outputs.push_back(&slots[static_cast<size_t>(out)]);
@@ -103,7 +121,12 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
       Status s = step.kernel->Run(kc);
       if (!s.ok()) return s.WithContext(g.DescribeNode(step.node));
     }
-    for (ir::ValueId v : step.release_after) slots[static_cast<size_t>(v)] = Tensor();
+    for (ir::ValueId v : step.release_after) {
+      Tensor& dead = slots[static_cast<size_t>(v)];
+      // Views share storage with a live value; only sole owners go back to the free list.
+      if (dead.OwnsStorageAlone()) free_buffers_.push_back(std::move(dead));
+      dead = Tensor();
+    }
   }
   outputs->clear();
   for (ir::ValueId o : g.outputs()) {

@@ -34,8 +34,13 @@ class Plan {
     std::unique_ptr<Kernel> kernel;        // null for view ops
     std::vector<ir::ValueId> release_after;
   };
+  // Allocates a step output, recycling a released buffer of fitting size when there is one.
+  StatusOr<Tensor> AllocateOutput(DType dtype, const Shape& shape);
+
   ir::Graph graph_;
   std::vector<Step> steps_;
+  // Buffers of values that died, kept across runs so steady-state runs allocate nothing new.
+  std::vector<Tensor> free_buffers_;
 };
 
 }  // namespace bgone

@@ -117,6 +117,25 @@ TEST(FusionTest, FusedGraphIsBitIdentical) {
   }
 }
 
+// Buffers of dead values are recycled within and across runs; results must not change.
+TEST(FusionTest, RepeatedRunsAreIdentical) {
+  std::mt19937 rng(8);
+  auto model = Model::FromGraph(QuantizedBlock(rng));
+  ASSERT_TRUE(model.ok());
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok());
+  Tensor x = Random<float>(DType::kFloat32, {1, 3, 9, 11}, rng, -2, 3);
+  Tensor other = Random<float>(DType::kFloat32, {1, 3, 9, 11}, rng, -5, 5);
+  std::vector<Tensor> first, again;
+  ASSERT_TRUE((*session)->Run({x}, &first).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*session)->Run({other}, &again).ok());  // dirties recycled buffers
+    ASSERT_TRUE((*session)->Run({x}, &again).ok());
+    EXPECT_EQ(std::memcmp(first[0].raw(), again[0].raw(), first[0].bytes()), 0);
+    EXPECT_FALSE(first[0].SharesStorageWith(again[0]));  // returned outputs are never recycled
+  }
+}
+
 TEST(FusionTest, IntermediateGraphOutputBlocksFusion) {
   std::mt19937 rng(6);
   ir::Graph g = QuantizedBlock(rng);
