@@ -94,22 +94,11 @@ D Convert(S s) {
 template <typename F>
 Status DispatchCastType(DType t, F&& f) {
   switch (t) {
-    case DType::kFloat32: return f(float{});
-    case DType::kFloat64: return f(double{});
     case DType::kFloat16: return f(Half{});
     case DType::kBFloat16: return f(BF16{});
-    case DType::kInt8: return f(int8_t{});
-    case DType::kUInt8: return f(uint8_t{});
-    case DType::kInt16: return f(int16_t{});
-    case DType::kUInt16: return f(uint16_t{});
-    case DType::kInt32: return f(int32_t{});
-    case DType::kUInt32: return f(uint32_t{});
-    case DType::kInt64: return f(int64_t{});
-    case DType::kUInt64: return f(uint64_t{});
     case DType::kBool: return f(Bool8{});
-    default: break;
+    default: return DispatchNumeric(t, "Cast", std::forward<F>(f));
   }
-  return UnsupportedError(std::string("Cast with type ") + DTypeName(t));
 }
 
 StatusOr<DType> CastTarget(const InferContext& ctx) {
