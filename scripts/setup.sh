@@ -2,10 +2,11 @@
 # Sets up a Debian 12 machine for bgone and builds it. Idempotent: what is already there is
 # checked and kept, so a second run takes seconds.
 #
-#   bash scripts/setup.sh [PRESET...]    PRESET: release (default), debug (ASan/UBSan), none
+#   bash scripts/setup.sh [PRESET...]    PRESET: release (default), debug (ASan/UBSan), wasm
+#                                        (Emscripten: build/wasm/wasm/bgone-{st,mt}.js), none
 #
 # Steps:
-#   1. Debian packages (installed only when missing; sudo when not root)
+#   1. Debian packages (installed only when missing; sudo when not root; emscripten for wasm)
 #   2. npm dev dependencies (onnxruntime-node, the reference peer) when node_modules is missing
 #      or does not match package-lock.json
 #   3. models: IS-Net from @imgly/background-removal-data into .cache/models (tools/fetch_models.sh)
@@ -25,9 +26,9 @@ presets=("$@")
 ((${#presets[@]} > 0)) || presets=(release)
 for preset in "${presets[@]}"; do
   case "$preset" in
-    release | debug | none) ;;
+    release | debug | wasm | none) ;;
     -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown preset '$preset' (release, debug or none)" ;;
+    *) die "unknown preset '$preset' (release, debug, wasm or none)" ;;
   esac
 done
 
@@ -37,6 +38,9 @@ PACKAGES=(
   libvips-dev libhwy-dev libgtest-dev libgmock-dev
   python3-onnx python3-numpy python3-opencv libonnx-testdata libimage-exiftool-perl
 )
+if [[ " ${presets[*]} " == *" wasm "* ]]; then
+  PACKAGES+=(emscripten)
+fi
 # The machine may ship a newer node/npm than Debian's: keep it.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   PACKAGES+=(nodejs npm)
@@ -99,6 +103,8 @@ bash "$ROOT/tools/fetch_models.sh" | sed 's/^/setup: /'
 
 # --- 4. build ------------------------------------------------------------------------------------
 jobs="${BGONE_JOBS:-2}"
+# Debian's em++ runs its JS optimiser with node and needs Debian's node modules (acorn).
+export NODE_PATH="/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}"
 for preset in "${presets[@]}"; do
   [[ "$preset" != none ]] || continue
   say "configuring preset '$preset' (build/$preset)"

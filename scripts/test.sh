@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs all of bgone's tests: sets up and builds the release and the debug (ASan/UBSan) presets,
-# then runs ctest on both. The debug run leaves out tests labelled `slow` (full-model runs).
+# Runs all of bgone's tests: sets up and builds the release, debug (ASan/UBSan) and wasm
+# presets, runs ctest on release and debug, then node's test runner on web/tests/ (the
+# WebAssembly build under node, the web app in Chromium). The debug run leaves out tests
+# labelled `slow` (full-model runs).
 #
 #   bash scripts/test.sh
 #
@@ -11,7 +13,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-bash scripts/setup.sh release debug
+bash scripts/setup.sh release debug wasm
 
 jobs="${BGONE_TEST_JOBS:-2}"
 failed=()
@@ -25,6 +27,17 @@ for preset in release debug; do
     failed+=("$preset")
   fi
 done
+
+# Emscripten 3.1.6 output under node 20 needs node's built-in fetch off. BGONE_REQUIRE_WASM=1
+# turns "build missing" skips of the wasm tests into failures.
+echo "test: node --test web/tests/"
+start=$SECONDS
+if BGONE_REQUIRE_WASM=1 node --no-experimental-fetch --test web/tests/; then
+  echo "test: web/tests passed in $((SECONDS - start)) s"
+else
+  echo "test: web/tests FAILED after $((SECONDS - start)) s"
+  failed+=(web)
+fi
 
 if ((${#failed[@]} > 0)); then
   echo "test: failures in: ${failed[*]}"

@@ -1,7 +1,9 @@
 // GEMM micro-kernels for the packed convolutions, compiled for several x86 targets via function
 // target attributes (no -march flags, so binaries stay portable) and chosen at run time, plus a
-// portable version in GCC/Clang vector extensions (SSE2 here, SIMD128 under Emscripten). The x86
-// kernels use intrinsics: GCC 12 builds broadcasts of vector-extension types poorly for AVX.
+// portable version in GCC/Clang vector extensions (SSE2 here, SIMD128 under Emscripten, where the
+// int16 kernel uses SIMD128 intrinsics: GemmI16Wasm). The x86 kernels use intrinsics: GCC 12
+// builds broadcasts of vector-extension types poorly for AVX. Only the portable and wasm kernels
+// are compiled for WebAssembly.
 #include "engine/kernels/conv_microkernels.h"
 
 #include <cstring>
@@ -10,6 +12,9 @@
 #if defined(__x86_64__) || defined(__i386__)
 #define BGONE_X86 1
 #include <immintrin.h>
+#endif
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
 #endif
 
 namespace bgone::kernels::conv_internal {
@@ -61,7 +66,13 @@ static inline __attribute__((always_inline)) void GemmF32Body(int64_t k, const f
   }
 }
 
+#if defined(__wasm_simd128__)
+// 4 x 8 under WebAssembly: ~10% faster than 4 x 12 in V8, whose x64 code has 16 SSE registers
+// (one reserved) for the accumulators, b vectors and the splat.
+constexpr int kGenericF32Mr = 4, kGenericF32Nv = 2;  // 4 x 8
+#else
 constexpr int kGenericF32Mr = 4, kGenericF32Nv = 3;  // 4 x 12
+#endif
 void GemmF32Generic(int64_t k, const float* w, const float* b, const int64_t* koff, float* c) {
   GemmF32Body<VF4, kGenericF32Mr, kGenericF32Nv>(k, w, b, koff, c);
 }
@@ -91,6 +102,46 @@ void GemmI16Generic(int64_t kp, const int16_t* w, const int16_t* b, const int64_
     }
   }
 }
+
+#if defined(__wasm_simd128__)
+
+// WebAssembly SIMD128's i32x4.dot_i16x8_s is x86's pmaddwd: each int32 lane gets the sum of one
+// pixel's int16 pair products, so one v128 of b holds 4 pixels x 2 depth steps. Same sums as
+// GemmI16Generic (exactly equal results), about 4x faster in V8. 4 x 8 measured best (4 x 12,
+// 6 x 8 and 8 x 4 were equal or slower).
+constexpr int kWasmI16Mr = 4, kWasmI16Nv = 2, kWasmI16Nr = kWasmI16Nv * 4;
+void GemmI16Wasm(int64_t kp, const int16_t* w, const int16_t* b, const int64_t* koff, int32_t* c) {
+  v128_t acc[kWasmI16Mr][kWasmI16Nv];
+#pragma GCC unroll 8
+  for (int o = 0; o < kWasmI16Mr; ++o) {
+#pragma GCC unroll 4
+    for (int j = 0; j < kWasmI16Nv; ++j) acc[o][j] = wasm_i32x4_const(0, 0, 0, 0);
+  }
+  for (int64_t p = 0; p < kp; ++p) {
+    const int16_t* bp = b + koff[p];
+    const int16_t* wp = w + p * kWasmI16Mr * 2;
+    v128_t bv[kWasmI16Nv];
+#pragma GCC unroll 4
+    for (int j = 0; j < kWasmI16Nv; ++j) bv[j] = wasm_v128_load(bp + j * 8);
+#pragma GCC unroll 8
+    for (int o = 0; o < kWasmI16Mr; ++o) {
+      int32_t pair;
+      std::memcpy(&pair, wp + 2 * o, 4);
+      const v128_t wv = wasm_i32x4_splat(pair);
+#pragma GCC unroll 4
+      for (int j = 0; j < kWasmI16Nv; ++j) {
+        acc[o][j] = wasm_i32x4_add(acc[o][j], wasm_i32x4_dot_i16x8(bv[j], wv));
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int o = 0; o < kWasmI16Mr; ++o) {
+#pragma GCC unroll 4
+    for (int j = 0; j < kWasmI16Nv; ++j) wasm_v128_store(c + o * kWasmI16Nr + j * 4, acc[o][j]);
+  }
+}
+
+#endif  // __wasm_simd128__
 
 #if BGONE_X86
 
@@ -283,9 +334,16 @@ MicroKernels GetMicroKernels(ConvIsa isa) {
   m.f32_mr = kGenericF32Mr;
   m.f32_nr = kGenericF32Nv * 4;
   m.f32 = GemmF32Generic;
+#if defined(__wasm_simd128__)
+  m.i16_mr = kWasmI16Mr;
+  m.i16_nr = kWasmI16Nr;
+  m.i16 = GemmI16Wasm;
+  (void)GemmI16Generic;
+#else
   m.i16_mr = kGenericI16Mr;
   m.i16_nr = kGenericI16Nr;
   m.i16 = GemmI16Generic;
+#endif
   return m;
 }
 

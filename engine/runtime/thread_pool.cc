@@ -2,6 +2,12 @@
 
 #include <algorithm>
 
+#if defined(__EMSCRIPTEN_PTHREADS__)
+#include <emscripten/threading.h>
+
+#include <atomic>
+#endif
+
 namespace bgone {
 
 namespace {
@@ -11,9 +17,44 @@ void ChunkRange(int64_t n, int parts, int k, int64_t* begin, int64_t* end) {
   *begin = k * base + std::min<int64_t>(k, extra);
   *end = *begin + base + (k < extra ? 1 : 0);
 }
+
+#if defined(__EMSCRIPTEN_PTHREADS__)
+// WebAssembly threads are Web Workers from a pool started with the module (PTHREAD_POOL_SIZE in
+// wasm/CMakeLists.txt: max(1, min(navigator.hardwareConcurrency, 8) - 1) workers). A thread
+// beyond the pool would fail to start (and std::thread aborts without exceptions), so all pools
+// share that budget: a pool gets the workers still free, possibly none.
+std::atomic<int> free_workers{-1};  // -1: not yet initialised
+
+int PoolSizeOfModule() { return std::max(1, std::min(emscripten_num_logical_cores(), 8) - 1); }
+
+int ReserveWorkers(int wanted) {
+  int expected = -1;
+  free_workers.compare_exchange_strong(expected, PoolSizeOfModule());
+  int free = free_workers.load();
+  for (;;) {
+    int take = std::clamp(wanted, 0, free);
+    if (free_workers.compare_exchange_weak(free, free - take)) return take;
+  }
+}
+
+void ReleaseWorkers(int n) { free_workers.fetch_add(n); }
+#endif
+
+// How many threads (counting the caller) a pool asking for `requested` gets.
+int UsableThreads(int requested) {
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  return 1 + ReserveWorkers(std::max(1, requested) - 1);
+#elif defined(__EMSCRIPTEN__)
+  // A WebAssembly build without -pthread cannot start threads: everything runs on the caller.
+  (void)requested;
+  return 1;
+#else
+  return std::max(1, requested);
+#endif
+}
 }  // namespace
 
-ThreadPool::ThreadPool(int num_threads) : num_threads_(std::max(1, num_threads)) {
+ThreadPool::ThreadPool(int num_threads) : num_threads_(UsableThreads(num_threads)) {
   for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
 }
 
@@ -24,6 +65,9 @@ ThreadPool::~ThreadPool() {
   }
   start_cv_.notify_all();
   for (auto& t : workers_) t.join();
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  ReleaseWorkers(static_cast<int>(workers_.size()));
+#endif
 }
 
 void ThreadPool::WorkerLoop(int index) {

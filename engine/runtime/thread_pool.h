@@ -15,7 +15,9 @@ namespace bgone {
 
 class ThreadPool {
  public:
-  // `num_threads` counts the calling thread; 1 (or less) means run everything inline.
+  // `num_threads` counts the calling thread; 1 (or less) means run everything inline. WebAssembly
+  // builds may get fewer: none without -pthread, and at most the free workers of Emscripten's
+  // pre-started pool with it (see thread_pool.cc); num_threads() says how many.
   explicit ThreadPool(int num_threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;

@@ -1,0 +1,1 @@
+export function drawIcon(size: number, options?: { maskable?: boolean }): Buffer;

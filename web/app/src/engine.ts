@@ -1,0 +1,34 @@
+// The app's link to the bgone library (web/lib). The library's build (web/lib/dist: index.js, its
+// worker and the wasm) is copied verbatim into dist/lib/ and loaded at run time, so the worker and
+// wasm find each other by relative URLs exactly as the library ships them.
+import type * as Bgone from '../../lib/src/index.js';
+
+export type ModelName = 'medium' | 'small';
+export type Progress = Bgone.Progress;
+type Library = typeof Bgone;
+
+let library: Promise<Library> | null = null;
+
+export function loadLibrary(): Promise<Library> {
+  const url = new URL('./lib/index.js', document.baseURI).href;
+  library ??= import(/* @vite-ignore */ url) as Promise<Library>;
+  return library;
+}
+
+/** The models are served from dist/models/, beside the app. */
+export const MODEL_BASE_URL = new URL('./models/', document.baseURI).href;
+
+/** A transparent PNG cut-out of the photo. */
+export async function removeBackground(
+  input: Blob,
+  options: { model: ModelName; onProgress?: (p: Progress) => void },
+): Promise<Blob> {
+  const lib = await loadLibrary();
+  return lib.removeBackground(input, {
+    output: 'foreground',
+    format: 'image/png',
+    modelBaseUrl: MODEL_BASE_URL,
+    model: options.model,
+    onProgress: options.onProgress,
+  });
+}

@@ -1,0 +1,136 @@
+// Type declarations of bgone, the on-device background removal library.
+
+/** A pinned model: IS-Net from @imgly/background-removal-data@1.4.5 (AGPL-3.0). */
+export interface PinnedModel {
+  /** File name under modelBaseUrl. */
+  readonly file: string;
+  /** Download size in bytes. */
+  readonly size: number;
+  /** Lowercase hex SHA-256 of the file. */
+  readonly sha256: string;
+  readonly description: string;
+}
+
+/** The built-in models: medium (fp16, 88 MB, default) and small (8-bit, 44 MB). */
+export declare const MODELS: Readonly<{ medium: PinnedModel; small: PinnedModel }>;
+
+/** A model of your own; size and SHA-256 are checked after download and on every load. */
+export interface CustomModel {
+  /** Absolute, or relative to the document's base URL. */
+  url: string | URL;
+  /** Lowercase hex SHA-256 of the file (64 digits). */
+  sha256: string;
+  /** Size in bytes. */
+  size: number;
+}
+
+export type ModelChoice = 'medium' | 'small' | CustomModel;
+
+export type ProgressStage = 'download' | 'load' | 'inference' | 'encode';
+
+export interface Progress {
+  /** download: the model comes over the network; load: the engine parses the model;
+   *  inference: the mask is computed (fraction 0 at the start, 1 at the end); encode: the output
+   *  image is encoded. */
+  stage: ProgressStage;
+  /** Bytes received so far (download only). */
+  loaded?: number;
+  /** Bytes expected (download only). */
+  total?: number;
+  /** 0..1 when known. */
+  fraction?: number;
+}
+
+export interface CommonOptions {
+  /** Default 'medium'. */
+  model?: ModelChoice;
+  /** Where the pinned models are served (a folder URL, absolute or relative to the document).
+   *  Default: `models/` next to the library's index.js. Only GET requests to this URL leave the
+   *  page, and only when the model is not already in the local store. */
+  modelBaseUrl?: string | URL;
+  /** Engine threads. Default: navigator.hardwareConcurrency capped at 4 when the page is
+   *  cross-origin isolated, else 1. More than 1 needs cross-origin isolation (then the threaded
+   *  build bgone-mt is used); capped at min(hardwareConcurrency, 8). */
+  threads?: number;
+  /** Local model store: 'auto' (OPFS, else Cache Storage; default), 'opfs', 'cache' or 'none'. */
+  storage?: 'auto' | 'opfs' | 'cache' | 'none';
+  /** Folder holding bgone-st.js/.wasm and bgone-mt.js/.wasm/.worker.js. Default: the library's
+   *  own folder. */
+  wasmBaseUrl?: string | URL;
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface RemoveBackgroundOptions extends CommonOptions {
+  /** 'foreground' (default): the photo with the background made transparent (straight alpha)
+   *  or filled with `background`, as an encoded image Blob.
+   *  'mask': the mask as a grayscale image Blob (white = foreground).
+   *  'rgba': the foreground as ImageData (straight alpha).
+   *  'mask-array': the mask as raw bytes, one per pixel. */
+  output?: 'foreground' | 'mask' | 'rgba' | 'mask-array';
+  /** Encoding of Blob outputs. Default 'image/png'. */
+  format?: 'image/png' | 'image/webp';
+  /** 0..1, for image/webp (lossy). Default: the browser's. */
+  quality?: number;
+  /** Flatten onto this opaque colour instead of making the background transparent: any CSS
+   *  colour ('white', '#0a0', 'rgb(1 2 3)') or [r, g, b]. */
+  background?: string | [number, number, number];
+  /** Refuse larger images. Default 100e6 pixels. */
+  maxPixels?: number;
+}
+
+export interface MaskArray {
+  /** width * height bytes, row-major, 255 = foreground. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Anything the library can read an image from. A string or URL is fetched with GET. */
+export type ImageInput =
+  | Blob
+  | File
+  | ImageBitmap
+  | ImageData
+  | string
+  | URL
+  | ArrayBuffer
+  | ArrayBufferView
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas;
+
+/**
+ * Removes the background of one image, in a Web Worker, on this device. EXIF orientation is
+ * applied. Rejects with an Error whose message says what went wrong (undecodable input, model
+ * download or SHA-256 mismatch, engine status and message, worker crash).
+ */
+export declare function removeBackground(
+  input: ImageInput,
+  options?: RemoveBackgroundOptions & { output?: 'foreground' | 'mask' },
+): Promise<Blob>;
+export declare function removeBackground(
+  input: ImageInput,
+  options: RemoveBackgroundOptions & { output: 'rgba' },
+): Promise<ImageData>;
+export declare function removeBackground(
+  input: ImageInput,
+  options: RemoveBackgroundOptions & { output: 'mask-array' },
+): Promise<MaskArray>;
+export declare function removeBackground(
+  input: ImageInput,
+  options?: RemoveBackgroundOptions,
+): Promise<Blob | ImageData | MaskArray>;
+
+export interface PreloadResult {
+  /** 'mt' (threaded build) or 'st'. */
+  flavor: 'mt' | 'st';
+  /** Threads the engine uses. */
+  threads: number;
+}
+
+/** Fetches or loads the model and starts the engine for these options, ahead of use. */
+export declare function preload(options?: CommonOptions): Promise<PreloadResult>;
+
+/** Terminates the worker and frees the engine; pending calls reject with "bgone: disposed".
+ *  The next call starts a new worker. */
+export declare function dispose(): void;

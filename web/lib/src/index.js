@@ -1,0 +1,233 @@
+// bgone: background removal that runs entirely on the user's device.
+// The main-thread side: validates options, hands work to a dedicated module worker, and turns its
+// replies into promises. See index.d.ts for the documented API.
+
+import { MODELS } from './models.js';
+
+export { MODELS };
+
+const OUTPUTS = ['foreground', 'mask', 'rgba', 'mask-array'];
+const FORMATS = ['image/png', 'image/webp'];
+const STORAGES = ['auto', 'opfs', 'cache', 'none'];
+const DEFAULT_MAX_PIXELS = 100e6;
+
+let worker = null;
+let nextId = 1;
+/** id -> {resolve, reject, onProgress} */
+const pending = new Map();
+
+function failAll(error) {
+  const calls = [...pending.values()];
+  pending.clear();
+  for (const call of calls) call.reject(error);
+}
+
+function dropWorker() {
+  if (worker) worker.terminate();
+  worker = null;
+}
+
+function getWorker() {
+  if (worker) return worker;
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'bgone' });
+  w.onmessage = (event) => {
+    const msg = event.data;
+    const call = pending.get(msg.id);
+    if (!call) return;
+    if (msg.type === 'progress') {
+      if (call.onProgress) {
+        try { call.onProgress(msg.progress); } catch (e) { setTimeout(() => { throw e; }); }
+      }
+      return;
+    }
+    pending.delete(msg.id);
+    if (msg.type === 'done') {
+      call.resolve(msg.result);
+    } else {
+      const err = new Error(msg.message);
+      if (msg.status) err.status = msg.status;
+      call.reject(err);
+    }
+  };
+  w.onerror = (event) => {
+    // An uncaught error in the worker, or the worker script failed to load: the worker's state is
+    // unknown, so start afresh next time and fail whatever was waiting.
+    if (event && event.preventDefault) event.preventDefault();
+    const detail = event && event.message ? event.message : 'the worker script failed to load or crashed';
+    if (worker === w) dropWorker();
+    failAll(new Error(`bgone: worker error: ${detail}`));
+  };
+  w.onmessageerror = () => {
+    if (worker === w) dropWorker();
+    failAll(new Error('bgone: worker error: a message could not be deserialized'));
+  };
+  worker = w;
+  return w;
+}
+
+function call(type, payload, onProgress, transfer = []) {
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject, onProgress });
+    try {
+      getWorker().postMessage({ id, type, ...payload }, transfer);
+    } catch (e) {
+      pending.delete(id);
+      reject(e instanceof Error ? e : new Error(`bgone: ${e}`));
+    }
+  });
+}
+
+function baseHref() {
+  if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;
+  return self.location.href;
+}
+
+function withSlash(url) {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** The {url, sha256, size} of the chosen model. */
+function resolveModel(model = 'medium', modelBaseUrl) {
+  if (typeof model === 'string') {
+    const pinned = MODELS[model];
+    if (!pinned) throw new Error(`bgone: unknown model "${model}" (expected "medium", "small" or {url, sha256, size})`);
+    const base = modelBaseUrl !== undefined
+      ? withSlash(new URL(String(modelBaseUrl), baseHref()).href)
+      : new URL('./models/', import.meta.url).href;
+    return { url: new URL(pinned.file, base).href, sha256: pinned.sha256, size: pinned.size };
+  }
+  if (!model || typeof model !== 'object') throw new Error('bgone: option model must be "medium", "small" or {url, sha256, size}');
+  const sha256 = String(model.sha256 || '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('bgone: model.sha256 must be 64 hex digits');
+  if (!Number.isSafeInteger(model.size) || model.size <= 0) throw new Error('bgone: model.size must be a positive integer (bytes)');
+  if (!model.url) throw new Error('bgone: model.url is required');
+  return { url: new URL(String(model.url), baseHref()).href, sha256, size: model.size };
+}
+
+/** [r, g, b] from a CSS colour or an [r, g, b] array; opaque colours only. */
+function parseColour(colour) {
+  if (Array.isArray(colour)) {
+    if (colour.length !== 3 || !colour.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)) {
+      throw new Error('bgone: background as an array must be [r, g, b] with integers 0-255');
+    }
+    return colour.slice();
+  }
+  if (typeof colour !== 'string') throw new Error('bgone: background must be a CSS colour string or [r, g, b]');
+  const canvas = new OffscreenCanvas(1, 1);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  // An invalid colour leaves fillStyle unchanged: try two different starting values.
+  const parsed = [];
+  for (const start of ['#000000', '#ffffff']) {
+    ctx.fillStyle = start;
+    ctx.fillStyle = colour;
+    parsed.push(ctx.fillStyle);
+  }
+  if (parsed[0] !== parsed[1]) throw new Error(`bgone: background "${colour}" is not a CSS colour`);
+  ctx.clearRect(0, 0, 1, 1);
+  ctx.fillRect(0, 0, 1, 1);
+  const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+  if (a !== 255) throw new Error(`bgone: background "${colour}" is not opaque; leave background out for transparency`);
+  return [r, g, b];
+}
+
+function defaultThreads() {
+  const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated === true;
+  if (!isolated) return 1;
+  return Math.max(1, Math.min(4, (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1));
+}
+
+function maxThreads() {
+  // bgone-mt's pool holds min(hardwareConcurrency, 8) - 1 workers plus the calling thread.
+  return Math.max(1, Math.min(8, (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 4));
+}
+
+function normalize(options = {}) {
+  if (options === null || typeof options !== 'object') throw new Error('bgone: options must be an object');
+  const output = options.output ?? 'foreground';
+  if (!OUTPUTS.includes(output)) throw new Error(`bgone: option output must be one of ${OUTPUTS.join(', ')}`);
+  const format = options.format ?? 'image/png';
+  if (!FORMATS.includes(format)) throw new Error(`bgone: option format must be one of ${FORMATS.join(', ')}`);
+  const quality = options.quality;
+  if (quality !== undefined && !(typeof quality === 'number' && quality >= 0 && quality <= 1)) {
+    throw new Error('bgone: option quality must be a number from 0 to 1');
+  }
+  let threads = options.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) throw new Error('bgone: option threads must be a positive integer');
+  threads = Math.min(threads, maxThreads());
+  const storage = options.storage ?? 'auto';
+  if (!STORAGES.includes(storage)) throw new Error(`bgone: option storage must be one of ${STORAGES.join(', ')}`);
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(typeof maxPixels === 'number' && maxPixels > 0)) throw new Error('bgone: option maxPixels must be a positive number');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new Error('bgone: option onProgress must be a function');
+  }
+  return {
+    model: resolveModel(options.model, options.modelBaseUrl),
+    output,
+    format,
+    quality,
+    background: options.background == null ? null : parseColour(options.background),
+    threads,
+    storage,
+    maxPixels,
+    wasmBaseUrl: options.wasmBaseUrl === undefined
+      ? undefined : withSlash(new URL(String(options.wasmBaseUrl), baseHref()).href),
+  };
+}
+
+const BITMAP_SOURCES = ['HTMLImageElement', 'HTMLCanvasElement', 'OffscreenCanvas', 'SVGImageElement',
+  'HTMLVideoElement', 'VideoFrame'];
+
+/** The input as a message part: {kind, value}. */
+async function packInput(input) {
+  if (typeof input === 'string' || input instanceof URL) {
+    return { kind: 'url', value: new URL(String(input), baseHref()).href };
+  }
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return { kind: 'blob', value: input };
+  if (typeof ImageData !== 'undefined' && input instanceof ImageData) return { kind: 'imagedata', value: input };
+  if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) {
+    if (!input.width || !input.height) throw new Error('bgone: the input ImageBitmap is empty or closed');
+    return { kind: 'bitmap', value: input };
+  }
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    return { kind: 'blob', value: new Blob([input]) };
+  }
+  const ctor = input && input.constructor && input.constructor.name;
+  if (BITMAP_SOURCES.includes(ctor)) {
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(input);
+    } catch (e) {
+      throw new Error(`bgone: could not read the input ${ctor}: ${e && e.message}`);
+    }
+    return { kind: 'bitmap', value: bitmap, transfer: [bitmap] };
+  }
+  throw new Error('bgone: unsupported input: pass a Blob/File, ImageBitmap, ImageData, image element, or URL string');
+}
+
+/**
+ * Removes the background of one image. See index.d.ts.
+ */
+export async function removeBackground(input, options = {}) {
+  const opts = normalize(options);
+  const packed = await packInput(input);
+  const transfer = packed.transfer || [];
+  delete packed.transfer;
+  return call('run', { input: packed, options: opts }, options.onProgress, transfer);
+}
+
+/**
+ * Downloads (or loads from the local store) the model and starts the engine, so the first
+ * removeBackground() call with the same model and threads starts at once.
+ */
+export async function preload(options = {}) {
+  const opts = normalize(options);
+  return call('preload', { options: opts }, options.onProgress);
+}
+
+/** Stops the worker and frees the engine; pending calls reject. The next call starts afresh. */
+export function dispose() {
+  dropWorker();
+  failAll(new Error('bgone: disposed'));
+}

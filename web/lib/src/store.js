@@ -1,0 +1,205 @@
+// Model download and the local model store. Runs inside bgone's worker.
+//
+// Store layout (documented in README.md, relied on by tests):
+//   OPFS:          <root>/bgone/models/<sha256>.onnx
+//   Cache Storage: cache "bgone-models-v1", key <origin>/__bgone__/models/<sha256>.onnx
+// An entry is trusted only after its size and SHA-256 match the pinned values again on every
+// load (hashing 88 MB takes tens of milliseconds with SHA extensions); a mismatching entry is
+// deleted and the model is downloaded again. Writes go through createWritable(), which commits
+// atomically on close(), so an interrupted write leaves no partial entry behind.
+
+const OPFS_PATH = ['bgone', 'models'];
+const CACHE_NAME = 'bgone-models-v1';
+
+/** Lowercase hex SHA-256 of bytes (a non-shared Uint8Array). */
+export async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  let hex = '';
+  for (const b of digest) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
+
+function entryName(spec) {
+  return `${spec.sha256}.onnx`;
+}
+
+async function opfsDirectory() {
+  if (typeof navigator === 'undefined' || !navigator.storage || !navigator.storage.getDirectory) {
+    return null;
+  }
+  try {
+    let dir = await navigator.storage.getDirectory();
+    for (const part of OPFS_PATH) dir = await dir.getDirectoryHandle(part, { create: true });
+    return dir;
+  } catch {
+    return null;  // e.g. private browsing modes that refuse OPFS
+  }
+}
+
+/** A store over OPFS. */
+function opfsStore(dir) {
+  return {
+    kind: 'opfs',
+    async read(name) {
+      let file;
+      try {
+        file = await (await dir.getFileHandle(name)).getFile();
+      } catch {
+        return null;
+      }
+      return { size: file.size, bytes: async () => new Uint8Array(await file.arrayBuffer()) };
+    },
+    async write(name, bytes) {
+      const handle = await dir.getFileHandle(name, { create: true });
+      const writable = await handle.createWritable();
+      try {
+        await writable.write(bytes);
+        await writable.close();
+      } catch (e) {
+        try { await writable.abort(); } catch { /* already closed */ }
+        throw e;
+      }
+    },
+    async remove(name) {
+      try { await dir.removeEntry(name); } catch { /* absent */ }
+    },
+  };
+}
+
+/** A store over Cache Storage, for browsers without OPFS. */
+async function cacheStore() {
+  if (typeof caches === 'undefined') return null;
+  let cache;
+  try {
+    cache = await caches.open(CACHE_NAME);
+  } catch {
+    return null;
+  }
+  const key = (name) => new URL(`/__bgone__/models/${name}`, self.location.origin).href;
+  return {
+    kind: 'cache',
+    async read(name) {
+      const res = await cache.match(key(name));
+      if (!res) return null;
+      const size = Number(res.headers.get('content-length') ?? -1);
+      return { size, bytes: async () => new Uint8Array(await res.arrayBuffer()) };
+    },
+    async write(name, bytes) {
+      await cache.put(key(name), new Response(bytes, {
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
+      }));
+    },
+    async remove(name) {
+      await cache.delete(key(name));
+    },
+  };
+}
+
+/** storage: 'auto' (OPFS, else Cache Storage), 'opfs', 'cache' or 'none'. */
+export async function openStore(storage = 'auto') {
+  if (storage === 'none') return null;
+  if (storage === 'auto' || storage === 'opfs') {
+    const dir = await opfsDirectory();
+    if (dir) return opfsStore(dir);
+    if (storage === 'opfs') return null;
+  }
+  return cacheStore();
+}
+
+/** Reads spec's entry from the store and checks size and hash; a bad entry is deleted. */
+async function readVerified(store, spec, log) {
+  const name = entryName(spec);
+  let entry;
+  try {
+    entry = await store.read(name);
+  } catch (e) {
+    log(`bgone: reading the stored model failed (${e && e.message}); downloading it again`);
+    entry = null;
+  }
+  if (!entry) return null;
+  if (entry.size !== -1 && entry.size !== spec.size) {
+    log(`bgone: stored model ${name} has ${entry.size} bytes, expected ${spec.size}; downloading it again`);
+    await store.remove(name);
+    return null;
+  }
+  let bytes;
+  try {
+    bytes = await entry.bytes();
+  } catch {
+    await store.remove(name);
+    return null;
+  }
+  if (bytes.length !== spec.size || (await sha256Hex(bytes)) !== spec.sha256) {
+    log(`bgone: stored model ${name} is corrupt (size or SHA-256 mismatch); downloading it again`);
+    await store.remove(name);
+    return null;
+  }
+  return bytes;
+}
+
+/** GETs spec.url into memory, reporting progress; checks size and SHA-256. */
+async function download(spec, onProgress) {
+  let res;
+  try {
+    res = await fetch(spec.url, { method: 'GET', credentials: 'same-origin', cache: 'no-store' });
+  } catch (e) {
+    throw new Error(`bgone: model download failed: ${spec.url}: ${e && e.message ? e.message : e}`);
+  }
+  if (!res.ok) {
+    throw new Error(`bgone: model download failed: ${spec.url}: HTTP ${res.status} ${res.statusText}`.trim());
+  }
+  const total = spec.size;
+  const bytes = new Uint8Array(total);
+  let loaded = 0;
+  let lastReport = 0;
+  onProgress({ stage: 'download', loaded: 0, total, fraction: 0 });
+  if (!res.body) throw new Error(`bgone: model download failed: ${spec.url}: empty response`);
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (loaded + value.length > total) {
+      try { await reader.cancel(); } catch { /* ignore */ }
+      throw new Error(`bgone: model hash mismatch: ${spec.url} is larger than the expected ${total} bytes`);
+    }
+    bytes.set(value, loaded);
+    loaded += value.length;
+    const now = Date.now();
+    if (now - lastReport >= 100) {
+      lastReport = now;
+      onProgress({ stage: 'download', loaded, total, fraction: loaded / total });
+    }
+  }
+  onProgress({ stage: 'download', loaded, total, fraction: loaded / total });
+  if (loaded !== total) {
+    throw new Error(`bgone: model download truncated: ${spec.url}: got ${loaded} of ${total} bytes`);
+  }
+  const digest = await sha256Hex(bytes);
+  if (digest !== spec.sha256) {
+    throw new Error(`bgone: model hash mismatch: ${spec.url}: SHA-256 ${digest}, expected ${spec.sha256}`);
+  }
+  return bytes;
+}
+
+/**
+ * The verified bytes of the model spec = {url, sha256, size}: from the store when a good entry
+ * is there, else downloaded (and then stored). Returns {bytes, source: 'store'|'network'}.
+ */
+export async function loadModelBytes(spec, storage, onProgress, log = console.warn) {
+  const store = await openStore(storage);
+  if (store) {
+    const bytes = await readVerified(store, spec, log);
+    if (bytes) return { bytes, source: store.kind };
+  }
+  const bytes = await download(spec, onProgress);
+  if (store) {
+    try {
+      await store.write(entryName(spec), bytes);
+    } catch (e) {
+      // Out of quota, for example: the model still works for this session.
+      log(`bgone: could not store the model (${e && e.message}); it will be downloaded again next time`);
+      try { await store.remove(entryName(spec)); } catch { /* ignore */ }
+    }
+  }
+  return { bytes, source: 'network' };
+}

@@ -1,0 +1,247 @@
+// The web app in real headless Chromium (Debian's, driven by playwright-core) against
+// tools/serve.mjs on 127.0.0.1. Needs dist/ built by `bash scripts/serve.sh --build-only` (with the
+// models) and build/release/cli/bgone for the reference mask; skips with a message otherwise.
+// Uses the small model to save time. The tests share one browser profile and run in order: the
+// first visit downloads the model, later ones must find it in the local store.
+//
+//   node --no-experimental-fetch --test web/tests/
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { unzipSync } from 'fflate';
+import * as h from './app-harness.mjs';
+
+const CLI = path.join(h.ROOT, 'build/release/cli/bgone');
+// The library stores models in OPFS under bgone/models/<sha256>.onnx (web/lib/src/store.js).
+const SMALL_SHA256 = '7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a';
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const skip = h.skipReason() ?? (existsSync(CLI) ? null : `${CLI} missing: run scripts/setup.sh release`);
+if (skip) console.log(`# skipping the web app tests: ${skip}`);
+
+function meanAbsDiff(a, b) {
+  assert.equal(a.length, b.length);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+}
+
+/** The requests made while fn ran (pages, workers and the service worker). */
+async function during(log, fn) {
+  const start = log.length;
+  await fn();
+  return log.slice(start);
+}
+
+function assertOnlyOwnOriginGets(requests, origin) {
+  const bad = requests.filter((r) => new URL(r.url).origin !== origin || r.method !== 'GET');
+  assert.deepEqual(bad, [], `requests other than GET to ${origin}`);
+}
+
+const modelRequests = (requests) => requests.filter((r) => r.url.includes('/models/'));
+
+describe('web app', { skip: skip ?? false }, () => {
+  let tmp;
+  let server;
+  let origin;
+  let browser;
+  let context;
+  let page;
+  let log;
+  let cliAlpha;
+
+  before(async () => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'bgone-app-'));
+    const mask = path.join(tmp, 'cli-mask.png');
+    execFileSync(CLI, ['--mask', '--model', 'small', '-q', '-o', mask, h.SAMPLE]);
+    ({ server, url: origin } = await h.startServer());
+    origin = origin.replace(/\/$/, '');
+    browser = await h.launch();
+    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    log = h.recordRequests(context);
+    page = await context.newPage();
+    page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+    await page.goto(`${origin}/`);
+    const decoded = await h.decodeInPage(page, readFileSync(mask), 'red');
+    cliAlpha = decoded;
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('removes the background of the sample photo; alpha matches the native CLI within 1/255', async () => {
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'page is cross-origin isolated');
+    await h.selectModel(page, 'small');
+    const requests = await during(log, () => h.processFiles(page, [h.SAMPLE]));
+    assertOnlyOwnOriginGets(requests, origin);
+    assert.ok(modelRequests(requests).length > 0, 'the first visit downloads the model');
+    const png = await h.downloadItem(page, 0);
+    assert.deepEqual([...png.subarray(0, 8)], PNG_SIGNATURE);
+    const result = await h.decodeInPage(page, png, 'alpha');
+    assert.equal(result.width, cliAlpha.width);
+    assert.equal(result.height, cliAlpha.height);
+    const diff = meanAbsDiff(result.values, cliAlpha.values);
+    console.log(`# mean |alpha(app) - mask(cli)| = ${diff.toFixed(4)} / 255`);
+    assert.ok(diff <= 1, `mean alpha difference ${diff} > 1/255`);
+    // The cut-out really is cut out: corners transparent, centre opaque.
+    assert.equal(result.values[0], 0);
+    assert.equal(result.values[Math.floor(result.height / 2) * result.width + Math.floor(result.width / 2)], 255);
+    await page.screenshot({ path: path.join(tmpdir(), 'bgone-app-done.png') });
+  });
+
+  test('a batch of several photos downloads as a ZIP whose entries are all valid PNGs', async () => {
+    const files = ['beach.png', 'garden.png'].map((name) => {
+      const f = path.join(tmp, name);
+      copyFileSync(h.SAMPLE, f);
+      return f;
+    });
+    const requests = await during(log, () => h.processFiles(page, files));
+    assertOnlyOwnOriginGets(requests, origin);
+    assert.equal(await page.evaluate(() => document.body.dataset.store), 'opfs', 'results are kept in OPFS');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#zip-button')]);
+    assert.equal(download.suggestedFilename(), 'bgone-cutouts.zip');
+    const entries = unzipSync(readFileSync(await download.path()));
+    const names = Object.keys(entries).sort();
+    assert.deepEqual(names, ['astronaut.nobg.png', 'beach.nobg.png', 'garden.nobg.png']);
+    for (const name of names) {
+      assert.deepEqual([...entries[name].subarray(0, 8)], PNG_SIGNATURE, `${name} is a PNG`);
+    }
+    for (const name of names.slice(0, 2)) {
+      const decoded = await h.decodeInPage(page, entries[name], 'alpha');
+      assert.equal(decoded.width, cliAlpha.width, `${name} decodes at full size`);
+      assert.ok(meanAbsDiff(decoded.values, cliAlpha.values) <= 1, `${name} has the expected alpha`);
+    }
+  });
+
+  test('colour and image backgrounds and WebP output are composed in the page', async () => {
+    await page.check('#bg-color');
+    await page.fill('#bg-color-value', '#00ff00');
+    await page.check('#format-webp');
+    try {
+      const webp = await h.downloadItem(page, 0);
+      assert.equal(webp.subarray(0, 4).toString('latin1'), 'RIFF');
+      assert.equal(webp.subarray(8, 12).toString('latin1'), 'WEBP');
+      await page.check('#format-png');
+      const green = await h.decodeInPage(page, await h.downloadItem(page, 0), 'rgba');
+      assert.deepEqual(green.values.slice(0, 4), [0, 255, 0, 255], 'background pixels are the colour');
+      // An image background: a solid blue picture, drawn cover-fit under the cut-out.
+      const blue = path.join(tmp, 'blue.png');
+      writeFileSync(blue, await page.evaluate(async () => {
+        const c = new OffscreenCanvas(64, 48);
+        const ctx = c.getContext('2d');
+        ctx.fillStyle = '#0000ff';
+        ctx.fillRect(0, 0, 64, 48);
+        return [...new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer())];
+      }).then((a) => Buffer.from(a)));
+      await page.setInputFiles('#bg-image-input', blue);
+      await page.waitForFunction(() => document.body.dataset.bg === 'image');
+      const onBlue = await h.decodeInPage(page, await h.downloadItem(page, 0), 'rgba');
+      assert.deepEqual(onBlue.values.slice(0, 4), [0, 0, 255, 255], 'background pixels come from the image');
+      const n = onBlue.width * onBlue.height;
+      const centre = (Math.floor(onBlue.height / 2) * onBlue.width + Math.floor(onBlue.width / 2)) * 4;
+      assert.notDeepEqual(onBlue.values.slice(centre, centre + 4), [0, 0, 255, 255], 'the subject stays on top');
+      assert.equal(onBlue.values.length, n * 4);
+    } finally {
+      await page.check('#bg-transparent');
+      await page.check('#format-png');
+    }
+  });
+
+  test('a second visit loads the model from the local store; processing makes only same-origin GETs', async () => {
+    await page.reload();
+    assert.equal(await page.isChecked('#model-small'), true, 'the model choice is remembered');
+    const requests = await during(log, () => h.processFiles(page, [h.SAMPLE]));
+    assertOnlyOwnOriginGets(requests, origin);
+    assert.deepEqual(modelRequests(requests), [], 'no model download on the second visit');
+  });
+
+  test('after one online visit the app reloads and processes a photo offline', async () => {
+    await context.setOffline(true);
+    try {
+      await page.reload();
+      assert.equal(await page.evaluate(() => navigator.onLine), false);
+      assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'still isolated from the SW cache');
+      await h.processFiles(page, [h.SAMPLE]);
+      const png = await h.downloadItem(page, 0);
+      const result = await h.decodeInPage(page, png, 'alpha');
+      assert.ok(meanAbsDiff(result.values, cliAlpha.values) <= 1);
+    } finally {
+      await context.setOffline(false);
+    }
+  });
+
+  test('a corrupted cached model is detected and fetched again', async () => {
+    // Overwrite the stored small model with same-size garbage, as a disk fault would.
+    const size = await page.evaluate(async (file) => {
+      let dir = await navigator.storage.getDirectory();
+      for (const part of ['bgone', 'models']) dir = await dir.getDirectoryHandle(part);
+      const handle = await dir.getFileHandle(file);
+      const { size } = await handle.getFile();
+      const writable = await handle.createWritable({ keepExistingData: true });
+      await writable.write({ type: 'write', position: 1 << 20, data: new Uint8Array(4096).fill(0xa5) });
+      await writable.close();
+      return size;
+    }, `${SMALL_SHA256}.onnx`);
+    assert.equal(size, 44342436);
+    await page.reload();
+    const requests = await during(log, () => h.processFiles(page, [h.SAMPLE]));
+    assertOnlyOwnOriginGets(requests, origin);
+    assert.ok(modelRequests(requests).length > 0, 'the corrupt model is downloaded again');
+    const digest = await page.evaluate(async (file) => {
+      let dir = await navigator.storage.getDirectory();
+      for (const part of ['bgone', 'models']) dir = await dir.getDirectoryHandle(part);
+      const bytes = await (await (await dir.getFileHandle(file)).getFile()).arrayBuffer();
+      const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
+    }, `${SMALL_SHA256}.onnx`);
+    assert.equal(digest, SMALL_SHA256, 'the store holds a good copy');
+    const png = await h.downloadItem(page, 0);
+    const result = await h.decodeInPage(page, png, 'alpha');
+    assert.ok(meanAbsDiff(result.values, cliAlpha.values) <= 1);
+  });
+
+  test('every request of the session went to the page origin with GET', () => {
+    assertOnlyOwnOriginGets(log, origin);
+  });
+});
+
+describe('web app without cross-origin isolation', { skip: skip ?? false }, () => {
+  test('falls back to the single-thread engine on a non-isolated page', async () => {
+    const { server, url } = await h.startServer({ isolation: false });
+    const browser = await h.launch();
+    try {
+      // serviceWorkers: 'block' disables the SW fallback that would otherwise add the headers.
+      const context = await browser.newContext({ acceptDownloads: true, serviceWorkers: 'block' });
+      const log = h.recordRequests(context);
+      const page = await context.newPage();
+      await page.goto(url);
+      assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+      assert.match(await page.textContent('#engine-info'), /single thread/);
+      await h.selectModel(page, 'small');
+      await h.processFiles(page, [h.SAMPLE]);
+      assert.ok(log.some((r) => r.url.endsWith('/lib/bgone-st.wasm')), 'the single-thread build ran');
+      assert.ok(!log.some((r) => r.url.endsWith('/lib/bgone-mt.wasm')), 'the threaded build was not loaded');
+      const png = await h.downloadItem(page, 0);
+      const result = await h.decodeInPage(page, png, 'alpha');
+      const tmp = mkdtempSync(path.join(tmpdir(), 'bgone-app-st-'));
+      try {
+        const mask = path.join(tmp, 'mask.png');
+        execFileSync(CLI, ['--mask', '--model', 'small', '-q', '-o', mask, h.SAMPLE]);
+        const cli = await h.decodeInPage(page, readFileSync(mask), 'red');
+        const diff = meanAbsDiff(result.values, cli.values);
+        console.log(`# single-thread: mean |alpha(app) - mask(cli)| = ${diff.toFixed(4)} / 255`);
+        assert.ok(diff <= 1);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  });
+});
