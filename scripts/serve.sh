@@ -6,8 +6,7 @@
 #
 # Steps:
 #   1. scripts/setup.sh release wasm (Debian packages, npm dev dependencies, models, native CLI and
-#      the WebAssembly engine); when setup.sh does not know the wasm preset yet, the wasm preset is
-#      built with cmake directly. --skip-setup skips this step (dist is rebuilt from what is there).
+#      the WebAssembly engine). --skip-setup skips this step (dist is rebuilt from what is there).
 #   2. the library: node web/lib/scripts/build.mjs  -> web/lib/dist/
 #   3. the app: vite build (web/app/vite.config.mts) -> dist/ (with dist/lib/, dist/sw.js and the
 #      models linked or copied from .cache/models into dist/models/; they are AGPL data, never committed)
@@ -39,14 +38,7 @@ done
 
 # --- 1. setup ------------------------------------------------------------------------------------
 if ((skip_setup == 0)); then
-  if grep -q 'wasm' scripts/setup.sh; then
-    bash scripts/setup.sh release wasm
-  else
-    bash scripts/setup.sh release
-    say "building the wasm preset (setup.sh does not know it yet)"
-    NODE_PATH=/usr/share/nodejs cmake --preset wasm >/dev/null
-    NODE_PATH=/usr/share/nodejs cmake --build --preset wasm -j"${BGONE_JOBS:-2}"
-  fi
+  bash scripts/setup.sh release wasm
 fi
 
 # --- 2. library ----------------------------------------------------------------------------------

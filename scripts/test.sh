@@ -28,11 +28,18 @@ for preset in release debug; do
   fi
 done
 
-# Emscripten 3.1.6 output under node 20 needs node's built-in fetch off. BGONE_REQUIRE_WASM=1
-# turns "build missing" skips of the wasm tests into failures.
+# The library and the app into dist/ (models linked from .cache/models), as scripts/serve.sh does.
+echo "test: building the web library and app (scripts/serve.sh --build-only --skip-setup)"
+if ! bash scripts/serve.sh --build-only --skip-setup; then
+  echo "test: web build FAILED"
+  failed+=(web-build)
+fi
+
+# Emscripten 3.1.6 output under node 20 needs node's built-in fetch off. BGONE_REQUIRE_WASM=1 and
+# BGONE_REQUIRE_WEB=1 turn "build missing" skips of the wasm, library and app tests into failures.
 echo "test: node --test web/tests/"
 start=$SECONDS
-if BGONE_REQUIRE_WASM=1 node --no-experimental-fetch --test web/tests/; then
+if BGONE_REQUIRE_WASM=1 BGONE_REQUIRE_WEB=1 node --no-experimental-fetch --test web/tests/; then
   echo "test: web/tests passed in $((SECONDS - start)) s"
 else
   echo "test: web/tests FAILED after $((SECONDS - start)) s"

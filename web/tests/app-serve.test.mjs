@@ -87,6 +87,9 @@ describe('tools/serve.mjs', () => {
 });
 
 const skip = h.skipReason();
+if (skip && process.env.BGONE_REQUIRE_WEB === '1') {
+  throw new Error(`PWA tests required (BGONE_REQUIRE_WEB=1) but cannot run: ${skip}`);
+}
 describe('PWA', { skip: skip ?? false }, () => {
   test('the manifest is valid and the service worker precaches the shell and wasm, not the models', async () => {
     const { server, url } = await h.startServer();

@@ -19,6 +19,9 @@ const CLI = path.join(h.ROOT, 'build/release/cli/bgone');
 const SMALL_SHA256 = '7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a';
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const skip = h.skipReason() ?? (existsSync(CLI) ? null : `${CLI} missing: run scripts/setup.sh release`);
+if (skip && process.env.BGONE_REQUIRE_WEB === '1') {
+  throw new Error(`web app tests required (BGONE_REQUIRE_WEB=1) but cannot run: ${skip}`);
+}
 if (skip) console.log(`# skipping the web app tests: ${skip}`);
 
 function meanAbsDiff(a, b) {

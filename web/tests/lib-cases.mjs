@@ -15,6 +15,9 @@ const SMALL_FILE = 'isnet-q8.onnx';
 const INFERENCE_TIMEOUT = 240_000;
 
 const skip = missingPrerequisite() || (existsSync(CLI) ? false : `${CLI} missing: build the release preset`) || false;
+if (skip && process.env.BGONE_REQUIRE_WEB === '1') {
+  throw new Error(`library tests required (BGONE_REQUIRE_WEB=1) but cannot run: ${skip}`);
+}
 if (skip) console.log(`# skipping the library tests: ${skip}`);
 
 let server;
