@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes IS-Net's input tensor for an image, as raw little-endian float32 [1,3,1024,1024].
 
-    /usr/bin/python3 bench/make_input.py assets/sample/astronaut.png OUT.bin
+    /usr/bin/python3 bench/make_input.py assets/sample/skimage_astronaut.png OUT.bin
 
 Follows IMG.LY's preprocessing: bilinear resize to 1024x1024 (aspect not kept), RGB planes,
 (x - 128) / 256. Uses OpenCV (Debian python3-opencv) so the tensor does not depend on bgone's

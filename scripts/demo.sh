@@ -10,7 +10,7 @@ cd "$ROOT"
 
 bash scripts/setup.sh release
 
-input=assets/sample/astronaut.png
+input=assets/sample/skimage_astronaut.png
 output=out/astronaut-nobg.png
 mkdir -p out
 rm -f "$output"

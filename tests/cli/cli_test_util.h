@@ -111,7 +111,7 @@ inline VipsPtr LoadVips(const fs::path& p) {
   return VipsPtr(vips_image_new_from_file(p.c_str(), nullptr));
 }
 
-inline fs::path SamplePath() { return fs::path(BGONE_SOURCE_DIR) / "assets/sample/astronaut.png"; }
+inline fs::path SamplePath() { return fs::path(BGONE_SOURCE_DIR) / "assets/sample/skimage_astronaut.png"; }
 
 // Writes the top 512x384 of the sample upright as PNG and, rotated 90 degrees
 // counter-clockwise, as a JPEG tagged EXIF Orientation 6 ("rotate 90 clockwise to display"), so

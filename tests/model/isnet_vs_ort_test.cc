@@ -160,8 +160,8 @@ TEST_P(IsNetVsOrtTest, MatchesOnnxRuntime) {
 INSTANTIATE_TEST_SUITE_P(
     Photos, IsNetVsOrtTest,
     ::testing::Values(
-        Case{"fp16_astronaut", "isnet-fp16.onnx", {"isnet-fp16.onnx", "isnet-fp32.onnx"}, "assets/sample/astronaut.png"},
-        Case{"q8_astronaut", "isnet-q8.onnx", {"isnet-q8.onnx"}, "assets/sample/astronaut.png"},
+        Case{"fp16_astronaut", "isnet-fp16.onnx", {"isnet-fp16.onnx", "isnet-fp32.onnx"}, "assets/sample/skimage_astronaut.png"},
+        Case{"q8_astronaut", "isnet-q8.onnx", {"isnet-q8.onnx"}, "assets/sample/skimage_astronaut.png"},
         Case{"fp16_kodim04", "isnet-fp16.onnx", {"isnet-fp16.onnx", "isnet-fp32.onnx"}, "shared:eval/faces/kodak_kodim04.png"},
         Case{"q8_kodim04", "isnet-q8.onnx", {"isnet-q8.onnx"}, "shared:eval/faces/kodak_kodim04.png"}),
     [](const auto& info) { return std::string(info.param.name); });

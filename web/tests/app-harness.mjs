@@ -7,7 +7,7 @@ import { serve } from '../../tools/serve.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = process.env.BGONE_DIST || path.join(ROOT, 'dist');
-export const SAMPLE = path.join(ROOT, 'assets/sample/astronaut.png');
+export const SAMPLE = path.join(ROOT, 'assets/sample/skimage_astronaut.png');
 export const CHROMIUM = process.env.BGONE_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',

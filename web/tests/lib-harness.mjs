@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = join(ROOT, 'web/lib/dist');
 export const MODELS_DIR = join(ROOT, '.cache/models');
-export const SAMPLE = join(ROOT, 'assets/sample/astronaut.png');
+export const SAMPLE = join(ROOT, 'assets/sample/skimage_astronaut.png');
 export const CHROMIUM = '/usr/bin/chromium';
 
 const TYPES = {

@@ -24,7 +24,7 @@ const CLI = process.env.BGONE_CLI || path.join(ROOT, 'build/release/cli/bgone');
 const MODEL_DIR = process.env.BGONE_MODEL_DIR || path.join(ROOT, '.cache/models');
 const SMALL_MODEL = path.join(MODEL_DIR, 'isnet-q8.onnx');
 const MEDIUM_MODEL = path.join(MODEL_DIR, 'isnet-fp16.onnx');
-const SAMPLE = path.join(ROOT, 'assets/sample/astronaut.png');
+const SAMPLE = path.join(ROOT, 'assets/sample/skimage_astronaut.png');
 const REQUIRED = process.env.BGONE_REQUIRE_WASM === '1';
 const BUDGET_GZIP_BYTES = 400 * 1000;
 
