@@ -16,6 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { machine } from './common.mjs';
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL_FILES = { medium: 'isnet-fp16.onnx', small: 'isnet-q8.onnx', fp32: 'isnet-fp32.onnx' };
 const SHAPE = '1,3,1024,1024';
@@ -92,15 +94,6 @@ const fmtMs = (r) => (r && !r.error ? `${(r.median_ms / 1000).toFixed(2)} s` : '
 const fmtMb = (r) => (r && !r.error ? `${Math.round(r.max_rss_kb / 1024)} MB` : '–');
 const fmtRatio = (a, b) => (a && b && !a.error && !b.error ? (a.median_ms / b.median_ms).toFixed(2) : '–');
 
-function machine() {
-  const cpus = os.cpus();
-  let distro = '';
-  try {
-    distro = /PRETTY_NAME="([^"]*)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'))[1];
-  } catch { /* not Linux */ }
-  return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ` +
-         `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${distro}, node ${process.version}`;
-}
 
 function main() {
   const o = parseArgs(process.argv.slice(2));

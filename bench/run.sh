@@ -4,7 +4,7 @@
 #   bash bench/run.sh [--threads 1,2] [--model medium,small,fp32] [--repeat 3] [--warmup 0]
 #
 # Sets up (packages, node_modules, models; no full build), builds only bgone_bench in the release
-# preset, makes the input tensor from assets/sample/astronaut.png (IMG.LY's preprocessing, done
+# preset, makes the input tensor from assets/sample/skimage_astronaut.png (IMG.LY's preprocessing, done
 # with OpenCV so it does not depend on bgone's imaging code), then runs bench/bench.mjs, which
 # prints a Markdown table and keeps the raw numbers in out/bench/results-<date>.json.
 # Not a test: CI does not run it. Run it on a quiet machine; numbers are noisy otherwise.
@@ -24,13 +24,8 @@ if [[ ! -f build/release/build.ninja ]]; then
 fi
 cmake --build --preset release --target bgone_bench -j"${BGONE_JOBS:-2}" >/dev/null
 
-mkdir -p out/bench
-input=out/bench/astronaut.bin
-if [[ ! -f "$input" || assets/sample/astronaut.png -nt "$input" || bench/make_input.py -nt "$input" ]]; then
-  echo "bench: preprocessing assets/sample/astronaut.png -> $input"
-  /usr/bin/python3 bench/make_input.py assets/sample/astronaut.png "$input.tmp"
-  mv -f "$input.tmp" "$input"
-fi
+source bench/input.sh
+input="$bench_input"
 
 exec node bench/bench.mjs --bench build/release/bench/bgone_bench --input "$input" \
   --json "out/bench/results-$(date -u +%Y%m%dT%H%M%SZ).json" "$@"

@@ -21,10 +21,11 @@
 // Prints Markdown tables; raw numbers go to --json. Not a test: CI does not run it.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+
+import { machine } from '../common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL_FILES = { medium: 'isnet-fp16.onnx', small: 'isnet-q8.onnx', fp32: 'isnet-fp32.onnx' };
@@ -134,15 +135,6 @@ const median = (xs) => {
   return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 
-function machine() {
-  const cpus = os.cpus();
-  let distro = '';
-  try {
-    distro = /PRETTY_NAME="([^"]*)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'))[1];
-  } catch { /* not Linux */ }
-  return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ` +
-         `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${distro}, node ${process.version}`;
-}
 
 const s = (ms) => (ms == null ? '–' : `${(ms / 1000).toFixed(2)} s`);
 const msf = (ms) => (ms == null ? '–' : `${Math.round(ms)} ms`);

@@ -6,7 +6,7 @@
 #
 # Needs the wasm build (build/wasm/wasm), web/lib/dist, node_modules (playwright-core,
 # onnxruntime-web 1.30), the models in .cache/models and Debian's /usr/bin/chromium; builds nothing.
-# Makes the input tensor from assets/sample/astronaut.png with bench/make_input.py (as bench/run.sh
+# Makes the input tensor from assets/sample/skimage_astronaut.png with bench/make_input.py (as bench/run.sh
 # does), then runs bench/web/bench.mjs, which prints Markdown tables and keeps the raw numbers in
 # out/bench/web-results-<date>.json. Not a test: CI does not run it. Run it on a quiet machine.
 set -euo pipefail
@@ -18,13 +18,8 @@ case "${1:-}" in
   -h | --help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
-mkdir -p out/bench
-input=out/bench/astronaut.bin
-if [[ ! -f "$input" || assets/sample/astronaut.png -nt "$input" || bench/make_input.py -nt "$input" ]]; then
-  echo "bench/web: preprocessing assets/sample/astronaut.png -> $input"
-  /usr/bin/python3 bench/make_input.py assets/sample/astronaut.png "$input.tmp"
-  mv -f "$input.tmp" "$input"
-fi
+source bench/input.sh
+input="$bench_input"
 
 exec node bench/web/bench.mjs --input "$input" \
   --json "out/bench/web-results-$(date -u +%Y%m%dT%H%M%SZ).json" "$@"
