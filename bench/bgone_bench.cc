@@ -196,10 +196,13 @@ int main(int argc, char** argv) {
       "{\"model\": %s, \"threads\": %d, \"load_ms\": %.3f, \"prepare_ms\": %.3f, "
       "\"times_ms\": [%s], \"median_ms\": %.3f, \"max_rss_kb\": %ld, "
       "\"nodes_in_model\": %d, \"nodes_after_passes\": %d, \"weight_bytes\": %llu, "
+      "\"arena_bytes\": %llu, \"peak_live_bytes\": %llu, "
       "\"output\": {\"name\": %s, \"dims\": [%s], \"dtype\": %s}}\n",
       JsonString(args.model).c_str(), args.threads, load_ms, prepare_ms, times_json.c_str(), median,
       MaxRssKb(), stats.nodes_in_model, stats.nodes_after_passes,
-      static_cast<unsigned long long>(stats.weight_bytes), JsonString(args.output).c_str(),
+      static_cast<unsigned long long>(stats.weight_bytes),
+      static_cast<unsigned long long>(stats.arena_bytes),
+      static_cast<unsigned long long>(stats.peak_live_bytes), JsonString(args.output).c_str(),
       dims.c_str(), JsonString(bgone::DTypeName(out.dtype())).c_str());
   return 0;
 }

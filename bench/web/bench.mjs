@@ -215,7 +215,7 @@ async function main() {
           r.model_requests = requests.slice(mark).filter((q) => q.includes('/models/'));
           visits.push(r);
           log(`${model} t${threads}: ready ${r.ready_ms.toFixed(0)} ms after navigation start ` +
-              `(model bytes ${r.load_event_ms?.toFixed(0)} ms; ${r.flavor}; model requests: ${r.model_requests.length})`);
+              `(model bytes ${r.load_event_ms?.toFixed(0)} ms; worker ${JSON.stringify(r.worker_timings)}; ${r.flavor}; model requests: ${r.model_requests.length})`);
         }
         result.ready.push({
           model, threads, flavor: visits[0]?.flavor, visits,
@@ -227,6 +227,9 @@ async function main() {
           median_lib_imported_ms: median(visits.map((v) => v.lib_imported_ms)),
           median_opfs_read_ms: median(visits.map((v) => v.after_ready_opfs_read_ms).filter((x) => x != null)),
           median_sha256_ms: median(visits.map((v) => v.after_ready_sha256_ms).filter((x) => x != null)),
+          median_worker_load_ms: median(visits.map((v) => v.worker_timings?.load_ms).filter((x) => x != null)),
+          median_worker_create_ms: median(visits.map((v) => v.worker_timings?.create_ms).filter((x) => x != null)),
+          median_worker_verify_wait_ms: median(visits.map((v) => v.worker_timings?.verify_wait_ms).filter((x) => x != null)),
           from_store: visits.every((v) => !v.downloaded && v.model_requests.length === 0),
         });
       }
@@ -297,12 +300,13 @@ async function main() {
   }
   if (result.ready.length) {
     lines.push('');
-    lines.push('| model | threads | engine | ready after navigation start (median) | page script ran / library imported at | model bytes + engine loaded at | create (load event to ready) | OPFS read / SHA-256 alone | model requests during the visits |');
-    lines.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    lines.push('| model | threads | engine | ready after navigation start (median) | page script ran / library imported at | model bytes + engine loaded at | create (load event to ready) | in the worker: engine + model bytes / create / waiting for SHA-256 after create | OPFS read / SHA-256 alone (page, File API) | model requests during the visits |');
+    lines.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of result.ready) {
       lines.push(`| ${r.model} | ${r.threads} | bgone-${r.flavor} | ${msf(r.median_ready_ms)} | ` +
                  `${msf(r.median_script_start_ms)} / ${msf(r.median_lib_imported_ms)} | ` +
-                 `${msf(r.median_load_event_ms)} | ${msf(r.median_create_ms)} | ${msf(r.median_opfs_read_ms)} / ${msf(r.median_sha256_ms)} | ` +
+                 `${msf(r.median_load_event_ms)} | ${msf(r.median_create_ms)} | ` +
+                 `${msf(r.median_worker_load_ms)} / ${msf(r.median_worker_create_ms)} / ${msf(r.median_worker_verify_wait_ms)} | ${msf(r.median_opfs_read_ms)} / ${msf(r.median_sha256_ms)} | ` +
                  `${r.visits.reduce((n, v) => n + v.model_requests.length, 0)} |`);
     }
   }

@@ -1,5 +1,9 @@
 #include "engine/common/tensor.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#endif
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -88,6 +92,12 @@ constexpr size_t kAlignment = 64;
 }
 
 StatusOr<Tensor> Tensor::Allocate(DType dtype, const Shape& shape) {
+  BG_ASSIGN_OR_RETURN(Tensor t, AllocateUninitialized(dtype, shape));
+  std::memset(t.data_, 0, t.capacity_);
+  return t;
+}
+
+StatusOr<Tensor> Tensor::AllocateUninitialized(DType dtype, const Shape& shape) {
   size_t esize = DTypeSize(dtype);
   if (esize == 0) return UnsupportedError(std::string("tensor type ") + DTypeName(dtype));
   BG_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(shape));
@@ -106,7 +116,6 @@ StatusOr<Tensor> Tensor::Allocate(DType dtype, const Shape& shape) {
   if (p == nullptr) {
     return ResourceExhaustedError("out of memory allocating " + std::to_string(bytes) + " bytes");
   }
-  std::memset(p, 0, alloc);
   t.storage_ = std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
   t.data_ = t.storage_.get();
   t.capacity_ = alloc;
@@ -136,7 +145,7 @@ StatusOr<Tensor> Tensor::AllocateReusing(DType dtype, const Shape& shape, Tensor
 
 StatusOr<Tensor> Tensor::FromBytes(DType dtype, const Shape& shape, const void* bytes,
                                    size_t size) {
-  BG_ASSIGN_OR_RETURN(Tensor t, Allocate(dtype, shape));
+  BG_ASSIGN_OR_RETURN(Tensor t, AllocateUninitialized(dtype, shape));
   if (t.bytes() != size) {
     return MalformedError("tensor data has " + std::to_string(size) + " bytes, shape " +
                           ShapeToString(shape) + " of " + DTypeName(dtype) + " needs " +
@@ -149,6 +158,27 @@ StatusOr<Tensor> Tensor::FromBytes(DType dtype, const Shape& shape, const void* 
 Tensor Tensor::Reshaped(const Shape& shape) const {
   Tensor t = *this;
   t.shape_ = shape;
+  return t;
+}
+
+StatusOr<Tensor> Tensor::ViewInto(const Tensor& base, size_t byte_offset, DType dtype,
+                                  const Shape& shape) {
+  size_t esize = DTypeSize(dtype);
+  if (esize == 0) return UnsupportedError(std::string("tensor type ") + DTypeName(dtype));
+  BG_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(shape));
+  size_t bytes = static_cast<size_t>(n) * esize;
+  size_t avail = base.data_ == nullptr ? 0 : base.capacity_ - static_cast<size_t>(base.data_ - base.storage_.get());
+  if (byte_offset > avail || bytes > avail - byte_offset) {
+    return InternalError("view of " + std::to_string(bytes) + " bytes at offset " +
+                         std::to_string(byte_offset) + " exceeds a buffer of " + std::to_string(avail));
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.num_elements_ = n;
+  t.storage_ = base.storage_;
+  t.data_ = base.data_ + byte_offset;
+  t.capacity_ = bytes;
   return t;
 }
 
@@ -181,6 +211,53 @@ float HalfToFloat(uint16_t h) {
   float f;
   std::memcpy(&f, &bits, 4);
   return f;
+}
+
+namespace {
+
+// Branch-free widening the compiler vectorises: the half's exponent and mantissa, shifted into a
+// float's, give the value times 2^-112 (subnormal halves become float subnormals), and one exact
+// multiplication by 2^112 re-biases it; infinities and NaNs are patched afterwards.
+void HalfToFloatPortable(const uint16_t* src, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t h = src[i];
+    uint32_t em = h & 0x7FFFu;
+    uint32_t shifted = em << 13;
+    float scaled;
+    std::memcpy(&scaled, &shifted, 4);
+    scaled *= 0x1p112f;
+    uint32_t r;
+    std::memcpy(&r, &scaled, 4);
+    uint32_t special = 0x7F800000u | shifted | (em > 0x7C00u ? 0x00400000u : 0u);
+    r = em >= 0x7C00u ? special : r;
+    r |= (h & 0x8000u) << 16;
+    std::memcpy(&dst[i], &r, 4);
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx,f16c"))) void HalfToFloatF16c(const uint16_t* src, float* dst,
+                                                          int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
+  }
+  HalfToFloatPortable(src + i, dst + i, n - i);
+}
+#endif
+
+}  // namespace
+
+void HalfToFloatN(const uint16_t* src, float* dst, int64_t n) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  static const bool f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+  if (f16c) {
+    HalfToFloatF16c(src, dst, n);
+    return;
+  }
+#endif
+  HalfToFloatPortable(src, dst, n);
 }
 
 uint16_t FloatToHalf(float f) {

@@ -55,6 +55,9 @@ class Tensor {
   // Zero-initialised storage. Fails (no throw) for invalid shapes, sizes above kMaxTensorBytes,
   // or when memory is exhausted.
   static StatusOr<Tensor> Allocate(DType dtype, const Shape& shape);
+  // Same checks, but the bytes are left uninitialised: for callers that write every element
+  // (copies, conversions), so large weights are not touched twice at load time.
+  static StatusOr<Tensor> AllocateUninitialized(DType dtype, const Shape& shape);
   // Copies `bytes` (must equal the shape's byte size) into new storage.
   static StatusOr<Tensor> FromBytes(DType dtype, const Shape& shape, const void* bytes,
                                     size_t size);
@@ -89,6 +92,10 @@ class Tensor {
 
   // Same bytes, new shape (element count must match; checked by the caller).
   Tensor Reshaped(const Shape& shape) const;
+  // A tensor of `dtype`/`shape` placed `byte_offset` bytes into `base`'s storage, sharing it
+  // (used for values placed in a memory-plan arena). Fails if it does not fit.
+  static StatusOr<Tensor> ViewInto(const Tensor& base, size_t byte_offset, DType dtype,
+                                   const Shape& shape);
   // Deep copy.
   StatusOr<Tensor> Clone() const;
   // True when both tensors share storage.
@@ -106,5 +113,8 @@ class Tensor {
 // IEEE half <-> float, round-to-nearest-even (matches ONNX Runtime's conversions).
 float HalfToFloat(uint16_t h);
 uint16_t FloatToHalf(float f);
+// dst[i] = HalfToFloat(src[i]) for i < n, vectorised (F16C where the CPU has it). Identical
+// results except that a signalling NaN comes back quiet (as the F16C instruction does).
+void HalfToFloatN(const uint16_t* src, float* dst, int64_t n);
 
 }  // namespace bgone

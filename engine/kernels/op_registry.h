@@ -83,6 +83,12 @@ class Kernel {
   virtual ~Kernel() = default;
   // Must not throw; returns an error for data-dependent failures (e.g. index out of range).
   virtual Status Run(KernelContext& ctx) = 0;
+  // False when Run never reads input i (e.g. weights packed at create time): the plan then frees
+  // a constant that no other step needs and passes nullptr for it.
+  virtual bool NeedsInputAtRun(int i) const {
+    (void)i;
+    return true;
+  }
 };
 
 struct OpSchema {
@@ -91,6 +97,10 @@ struct OpSchema {
   Status (*infer)(InferContext& ctx) = nullptr;
   StatusOr<std::unique_ptr<Kernel>> (*create)(InferContext& ctx) = nullptr;
   bool output_is_view_of_input0 = false;  // Reshape, Identity, ...: no kernel, no copy
+  // Output element i depends only on element i of each input that has the output's shape (and
+  // on broadcast inputs), and the kernel reads it before writing output element i: the output
+  // may then share the buffer of such an input that dies here (the plan's in-place reuse).
+  bool elementwise = false;
 };
 
 // nullptr when the op is not implemented.

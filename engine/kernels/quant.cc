@@ -189,9 +189,11 @@ class ConvIntegerKernel final : public Kernel {
                     bool relu)
       : s_(s), packed_(std::move(packed)), fused_(fused), relu_(relu) {}
 
+  // Packed weights (and their zero points) are copied at create time.
+  bool NeedsInputAtRun(int i) const override { return !(packed_ && (i == 1 || i == 3)); }
+
   Status Run(KernelContext& kc) override {
     const Tensor& x = *kc.inputs[0];
-    const Tensor& w = *kc.inputs[1];
     const Tensor* x_zp = kc.inputs.size() > 2 ? kc.inputs[2] : nullptr;
     const Tensor* w_zp = kc.inputs.size() > 3 ? kc.inputs[3] : nullptr;
     ConvIntegerInputs in;
@@ -201,6 +203,7 @@ class ConvIntegerKernel final : public Kernel {
     std::shared_ptr<const PackedConvInteger> packed = packed_;
     std::vector<int32_t> wzp;
     if (!packed) {
+      const Tensor& w = *kc.inputs[1];
       wzp = WeightZeroPoints(w_zp, s_.out_c);
       in.w = w.raw();
       in.w_signed = w.dtype() == DType::kInt8;

@@ -70,10 +70,8 @@ Status WidenFloat16(ir::Graph& graph) {
     ir::Value& v = graph.value(id);
     if (v.constant.has_value() && v.constant->dtype() == DType::kFloat16) {
       const Tensor& h = *v.constant;
-      BG_ASSIGN_OR_RETURN(Tensor f, Tensor::Allocate(DType::kFloat32, h.shape()));
-      const uint16_t* src = h.data<uint16_t>();
-      float* dst = f.data<float>();
-      for (int64_t i = 0; i < h.size(); ++i) dst[i] = HalfToFloat(src[i]);
+      BG_ASSIGN_OR_RETURN(Tensor f, Tensor::AllocateUninitialized(DType::kFloat32, h.shape()));
+      HalfToFloatN(h.data<uint16_t>(), f.data<float>(), h.size());
       v.constant = std::move(f);
       v.dtype = DType::kFloat32;
     }
@@ -83,10 +81,8 @@ Status WidenFloat16(ir::Graph& graph) {
     for (auto& [name, attr] : n.attrs) {
       if (attr.kind == ir::Attribute::Kind::kTensor && attr.t.has_value() &&
           attr.t->dtype() == DType::kFloat16) {
-        BG_ASSIGN_OR_RETURN(Tensor f, Tensor::Allocate(DType::kFloat32, attr.t->shape()));
-        for (int64_t i = 0; i < attr.t->size(); ++i) {
-          f.data<float>()[i] = HalfToFloat(attr.t->data<uint16_t>()[i]);
-        }
+        BG_ASSIGN_OR_RETURN(Tensor f, Tensor::AllocateUninitialized(DType::kFloat32, attr.t->shape()));
+        HalfToFloatN(attr.t->data<uint16_t>(), f.data<float>(), attr.t->size());
         attr.t = std::move(f);
       }
     }

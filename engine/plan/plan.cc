@@ -1,5 +1,9 @@
 #include "engine/plan/plan.h"
 
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
 namespace bgone {
 
 StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
@@ -45,25 +49,157 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
     }
     plan->steps_.push_back(std::move(step));
   }
+  // Constants that no step reads at run time (weights the kernels packed at create time) are
+  // freed now: for an fp16 model these are the widened fp32 copies, as large as the packed ones.
+  std::vector<bool> needed(static_cast<size_t>(g.num_values()), false);
+  for (ir::ValueId o : g.outputs()) needed[static_cast<size_t>(o)] = true;
+  for (const Step& step : plan->steps_) {
+    const ir::Node& node = g.nodes()[step.node];
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      ir::ValueId in = node.inputs[i];
+      if (in == ir::kNoValue) continue;
+      if (step.kernel == nullptr || step.kernel->NeedsInputAtRun(static_cast<int>(i))) {
+        needed[static_cast<size_t>(in)] = true;
+      }
+    }
+  }
+  plan->released_.assign(static_cast<size_t>(g.num_values()), false);
+  for (int id = 0; id < g.num_values(); ++id) {
+    ir::Value& v = g.value(id);
+    if (v.constant.has_value() && !needed[static_cast<size_t>(id)]) {
+      plan->constant_bytes_released_ += v.constant->bytes();
+      v.constant = Tensor();  // still a constant, but its bytes are gone
+      plan->released_[static_cast<size_t>(id)] = true;
+    }
+  }
+  BG_RETURN_IF_ERROR(plan->PlanMemory());
   return plan;
 }
 
-StatusOr<Tensor> Plan::AllocateOutput(DType dtype, const Shape& shape) {
-  BG_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(shape));
-  size_t bytes = static_cast<size_t>(n) * DTypeSize(dtype);
-  // Best fit, and never more than twice the need, so a small value does not pin a large buffer.
-  size_t best = free_buffers_.size();
-  for (size_t i = 0; i < free_buffers_.size(); ++i) {
-    size_t cap = free_buffers_[i].capacity();
-    if (cap >= bytes && cap <= 2 * bytes + 4096 &&
-        (best == free_buffers_.size() || cap < free_buffers_[best].capacity())) {
-      best = i;
+Status Plan::PlanMemory() {
+  const ir::Graph& g = graph_;
+  const size_t nv = static_cast<size_t>(g.num_values());
+  const int64_t num_steps = static_cast<int64_t>(steps_.size());
+  constexpr uint64_t kAlign = 64;
+  auto bytes_of = [&](ir::ValueId id) -> uint64_t {
+    const ir::Value& v = g.value(id);
+    uint64_t b = static_cast<uint64_t>(NumElements(*v.shape)) * DTypeSize(v.dtype);
+    return (b + kAlign - 1) / kAlign * kAlign;
+  };
+  // Direct uses: the last step that reads each value.
+  std::vector<int64_t> last_direct(nv, -1);
+  for (int64_t s = 0; s < num_steps; ++s) {
+    for (ir::ValueId in : g.nodes()[steps_[static_cast<size_t>(s)].node].inputs) {
+      if (in != ir::kNoValue) last_direct[static_cast<size_t>(in)] = s;
     }
   }
-  if (best == free_buffers_.size()) return Tensor::Allocate(dtype, shape);
-  Tensor donor = std::move(free_buffers_[best]);
-  free_buffers_.erase(free_buffers_.begin() + static_cast<std::ptrdiff_t>(best));
-  return Tensor::AllocateReusing(dtype, shape, &donor);
+  std::vector<bool> is_output(nv, false);
+  for (ir::ValueId o : g.outputs()) is_output[static_cast<size_t>(o)] = true;
+  // Each value's buffer owner ("root"): itself, the input it is a view of, or the dying input an
+  // elementwise op writes over. def = the step producing a root (-1: graph input or constant).
+  std::vector<ir::ValueId> root(nv);
+  for (size_t v = 0; v < nv; ++v) root[v] = static_cast<ir::ValueId>(v);
+  std::vector<int64_t> def(nv, -1), last(nv, -1);
+  in_place_.assign(nv, false);
+  for (int64_t s = 0; s < num_steps; ++s) {
+    const Step& step = steps_[static_cast<size_t>(s)];
+    const ir::Node& node = g.nodes()[step.node];
+    if (step.schema->output_is_view_of_input0) {
+      ir::ValueId out = node.outputs[0];
+      ir::ValueId r = root[static_cast<size_t>(node.inputs[0])];
+      root[static_cast<size_t>(out)] = r;
+      last[static_cast<size_t>(r)] = std::max(last[static_cast<size_t>(r)], last_direct[static_cast<size_t>(out)]);
+      continue;
+    }
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      ir::ValueId out = node.outputs[k];
+      if (out == ir::kNoValue) continue;
+      size_t o = static_cast<size_t>(out);
+      ir::ValueId target = ir::kNoValue;
+      if (step.schema->elementwise && node.outputs.size() == 1 && !is_output[o]) {
+        for (ir::ValueId in : node.inputs) {
+          if (in == ir::kNoValue || released_[static_cast<size_t>(in)]) continue;
+          size_t r = static_cast<size_t>(root[static_cast<size_t>(in)]);
+          const ir::Value& iv = g.value(in);
+          if (def[r] >= 0 && last[r] == s && !is_output[r] && iv.dtype == g.value(out).dtype &&
+              *iv.shape == *g.value(out).shape && bytes_of(static_cast<ir::ValueId>(r)) >= bytes_of(out)) {
+            target = static_cast<ir::ValueId>(r);
+            break;
+          }
+        }
+      }
+      if (target != ir::kNoValue) {
+        root[o] = target;
+        in_place_[o] = true;
+        size_t r = static_cast<size_t>(target);
+        last[r] = std::max(last[r], last_direct[o]);
+      } else {
+        def[o] = s;
+        last[o] = std::max(s, last_direct[o]);
+      }
+    }
+  }
+  // Roots that back a graph output are handed to the caller: fresh buffers, not the arena.
+  std::vector<bool> external(nv, false);
+  for (ir::ValueId o : g.outputs()) external[static_cast<size_t>(root[static_cast<size_t>(o)])] = true;
+  struct Buffer {
+    size_t value;
+    uint64_t size, offset;
+    int64_t first, last;
+  };
+  std::vector<Buffer> buffers;
+  for (size_t v = 0; v < nv; ++v) {
+    if (root[v] == static_cast<ir::ValueId>(v) && def[v] >= 0 && !external[v]) {
+      buffers.push_back({v, bytes_of(static_cast<ir::ValueId>(v)), 0, def[v], last[v]});
+    }
+    if (root[v] != static_cast<ir::ValueId>(v)) memory_.in_place_values += in_place_[v] ? 1 : 0;
+  }
+  // Greedy by size: largest first, each at the lowest offset free during its whole lifetime.
+  std::vector<size_t> order(buffers.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return buffers[a].size > buffers[b].size;
+  });
+  std::vector<size_t> placed;
+  uint64_t arena = 0;
+  for (size_t i : order) {
+    Buffer& b = buffers[i];
+    std::vector<std::pair<uint64_t, uint64_t>> busy;  // [offset, end) of overlapping lifetimes
+    for (size_t j : placed) {
+      const Buffer& p = buffers[j];
+      if (p.first <= b.last && b.first <= p.last) busy.push_back({p.offset, p.offset + p.size});
+    }
+    std::sort(busy.begin(), busy.end());
+    uint64_t at = 0;
+    for (const auto& [begin, end] : busy) {
+      if (begin >= at + b.size) break;  // fits in the gap before this one
+      at = std::max(at, end);
+    }
+    b.offset = at;
+    arena = std::max(arena, at + b.size);
+    placed.push_back(i);
+  }
+  offset_.assign(nv, kNotInArena);
+  for (const Buffer& b : buffers) offset_[b.value] = b.offset;
+  for (size_t v = 0; v < nv; ++v) {
+    size_t r = static_cast<size_t>(root[v]);
+    if (r != v && in_place_[v] && offset_[r] != kNotInArena) offset_[v] = offset_[r];
+  }
+  // A value written in place over a root that ended up outside the arena cannot share it.
+  for (size_t v = 0; v < nv; ++v) {
+    if (in_place_[v] && offset_[v] == kNotInArena) in_place_[v] = false;
+  }
+  memory_.arena_bytes = arena;
+  memory_.arena_values = static_cast<int>(buffers.size());
+  for (const Buffer& b : buffers) memory_.total_value_bytes += b.size;
+  for (int64_t s = 0; s < num_steps; ++s) {
+    uint64_t live = 0;
+    for (const Buffer& b : buffers) {
+      if (b.first <= s && s <= b.last) live += b.size;
+    }
+    memory_.peak_live_bytes = std::max(memory_.peak_live_bytes, live);
+  }
+  return OkStatus();
 }
 
 Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs,
@@ -72,6 +208,11 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
   if (inputs.size() != g.inputs().size()) {
     return InvalidArgumentError("expected " + std::to_string(g.inputs().size()) + " inputs, got " +
                                 std::to_string(inputs.size()));
+  }
+  if (arena_.empty() && memory_.arena_bytes > 0) {
+    auto arena = Tensor::AllocateUninitialized(DType::kUInt8, {static_cast<int64_t>(memory_.arena_bytes)});
+    if (!arena.ok()) return arena.status().WithContext("activation arena");
+    arena_ = std::move(arena).value();
   }
   std::vector<Tensor> slots(static_cast<size_t>(g.num_values()));
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -100,6 +241,10 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
       kc.pool = pool;
       kc.inputs.reserve(node.inputs.size());
       for (ir::ValueId in : node.inputs) {
+        if (in != ir::kNoValue && released_[static_cast<size_t>(in)]) {
+          kc.inputs.push_back(nullptr);  // the kernel said it does not read it
+          continue;
+        }
         const Tensor* t = in == ir::kNoValue ? nullptr : get(in);
         if (in != ir::kNoValue && t == nullptr) {
           return InternalError(g.DescribeNode(step.node) + ": input '" + g.value(in).name +
@@ -113,20 +258,20 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
           continue;
         }
         const ir::Value& v = g.value(out);
-        auto t = AllocateOutput(v.dtype, *v.shape);
+        size_t o = static_cast<size_t>(out);
+        StatusOr<Tensor> t = offset_[o] == kNotInArena
+                                 ? Tensor::Allocate(v.dtype, *v.shape)
+                                 : Tensor::ViewInto(arena_, offset_[o], v.dtype, *v.shape);
         if (!t.ok()) return t.status().WithContext(g.DescribeNode(step.node));
-        slots[static_cast<size_t>(out)] = std::move(t).value();
+        // Kernels get zero-filled outputs, except where the output is written over an input.
+        if (offset_[o] != kNotInArena && !in_place_[o]) std::memset(t->raw(), 0, t->bytes());
+        slots[o] = std::move(t).value();
         kc.outputs.push_back(&slots[static_cast<size_t>(out)]);
       }
       Status s = step.kernel->Run(kc);
       if (!s.ok()) return s.WithContext(g.DescribeNode(step.node));
     }
-    for (ir::ValueId v : step.release_after) {
-      Tensor& dead = slots[static_cast<size_t>(v)];
-      // Views share storage with a live value; only sole owners go back to the free list.
-      if (dead.OwnsStorageAlone()) free_buffers_.push_back(std::move(dead));
-      dead = Tensor();
-    }
+    for (ir::ValueId v : step.release_after) slots[static_cast<size_t>(v)] = Tensor();
   }
   outputs->clear();
   for (ir::ValueId o : g.outputs()) {

@@ -1,10 +1,13 @@
 // An executable plan: a prepared graph, its nodes in a fixed topological order, one kernel per
-// node, and for each step the values whose last use it is (released right after, so peak memory
-// follows liveness). Building the plan is separate from running it; a later issue replaces the
-// per-value allocations with one arena.
+// node, and a memory plan. Every intermediate value gets a fixed byte range in one arena,
+// computed once at build time from the values' lifetimes (values alive at the same step never
+// overlap; elementwise ops write over an input that dies at that step); graph outputs get their
+// own buffers because the caller keeps them. The arena is allocated on the first run and reused
+// by every later run, so steady-state runs allocate nothing but the outputs.
 // Thread-compatible: Execute may be called from one thread at a time.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -16,6 +19,14 @@
 
 namespace bgone {
 
+struct MemoryPlanStats {
+  uint64_t arena_bytes = 0;        // the one activation buffer
+  uint64_t peak_live_bytes = 0;    // largest sum of values alive at one step (lower bound)
+  uint64_t total_value_bytes = 0;  // what one buffer per value would take
+  int arena_values = 0;            // values placed in the arena
+  int in_place_values = 0;         // outputs written over a dying input
+};
+
 class Plan {
  public:
   // `graph` must have been through shape inference (every value has a concrete shape).
@@ -23,6 +34,9 @@ class Plan {
 
   const ir::Graph& graph() const { return graph_; }
   size_t num_steps() const { return steps_.size(); }
+  // Bytes of constants freed at build time because only kernels that packed them read them.
+  uint64_t constant_bytes_released() const { return constant_bytes_released_; }
+  const MemoryPlanStats& memory() const { return memory_; }
 
   // Inputs in graph-input order; outputs in graph-output order.
   Status Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs, ThreadPool* pool);
@@ -34,13 +48,18 @@ class Plan {
     std::unique_ptr<Kernel> kernel;        // null for view ops
     std::vector<ir::ValueId> release_after;
   };
-  // Allocates a step output, recycling a released buffer of fitting size when there is one.
-  StatusOr<Tensor> AllocateOutput(DType dtype, const Shape& shape);
+  static constexpr uint64_t kNotInArena = ~uint64_t{0};
+
+  Status PlanMemory();
 
   ir::Graph graph_;
   std::vector<Step> steps_;
-  // Buffers of values that died, kept across runs so steady-state runs allocate nothing new.
-  std::vector<Tensor> free_buffers_;
+  std::vector<bool> released_;        // per value: a constant freed by Build
+  std::vector<uint64_t> offset_;      // per value: byte offset in the arena, or kNotInArena
+  std::vector<bool> in_place_;        // per value: shares its buffer with a dying input
+  uint64_t constant_bytes_released_ = 0;
+  MemoryPlanStats memory_;
+  Tensor arena_;                      // allocated on the first Execute
 };
 
 }  // namespace bgone

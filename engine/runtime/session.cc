@@ -67,7 +67,8 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
   if (model == nullptr) return InvalidArgumentError("no model");
   try {
     auto session = std::unique_ptr<Session>(new Session());
-    session->model_ = model;
+    // The session shares the tensors it still needs with the model but does not keep the model:
+    // a caller that drops its reference frees the weights the plan replaced (e.g. fp16 ones).
     ir::Graph g = model->graph();  // tensors are shared, not copied
     session->stats_.nodes_in_model = static_cast<int>(g.nodes().size());
     BG_RETURN_IF_ERROR(passes::SpecializeInputShapes(g, input_shapes));
@@ -90,6 +91,13 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     for (ir::ValueId id : g.inputs()) session->inputs_.push_back(InfoOf(g.value(id)));
     for (ir::ValueId id : g.outputs()) session->outputs_.push_back(InfoOf(g.value(id)));
     BG_ASSIGN_OR_RETURN(session->plan_, Plan::Build(std::move(g)));
+    session->stats_.packed_constant_bytes_freed = session->plan_->constant_bytes_released();
+    session->stats_.weight_bytes -= session->stats_.packed_constant_bytes_freed;
+    const MemoryPlanStats& mem = session->plan_->memory();
+    session->stats_.arena_bytes = mem.arena_bytes;
+    session->stats_.peak_live_bytes = mem.peak_live_bytes;
+    session->stats_.unplanned_bytes = mem.total_value_bytes;
+    session->stats_.in_place_values = mem.in_place_values;
     return session;
   } catch (const std::bad_alloc&) {
     return ResourceExhaustedError("out of memory while preparing the model");

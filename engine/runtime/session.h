@@ -59,7 +59,12 @@ struct SessionStats {
   int nodes_after_passes = 0;
   int folded_nodes = 0;
   int fused_groups = 0;
-  uint64_t weight_bytes = 0;  // constant tensors the plan keeps
+  uint64_t weight_bytes = 0;  // constant tensors the plan keeps (packed copies not counted)
+  uint64_t packed_constant_bytes_freed = 0;  // constants dropped after kernels packed them
+  uint64_t arena_bytes = 0;        // the activation arena of the memory plan
+  uint64_t peak_live_bytes = 0;    // its lower bound: most bytes alive at one step
+  uint64_t unplanned_bytes = 0;    // one buffer per intermediate value would take this
+  int in_place_values = 0;         // elementwise outputs written over a dying input
 };
 
 class Plan;  // engine/plan/plan.h
@@ -86,7 +91,6 @@ class Session {
 
  private:
   Session() = default;
-  std::shared_ptr<const Model> model_;
   std::unique_ptr<Plan> plan_;
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;

@@ -43,6 +43,7 @@ try {
     load_event_ms: load ? load.t : null, ready_ms: ready,
     after_ready_opfs_read_ms: opfsReadMs, after_ready_sha256_ms: sha256Ms,
     downloaded: events.some((e) => e.stage === 'download'),
+    worker_timings: res.timings || null,
   };
 } catch (e) {
   window.readyResult = { error: String(e && e.message ? e.message : e) };

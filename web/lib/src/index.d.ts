@@ -126,6 +126,14 @@ export interface PreloadResult {
   flavor: 'mt' | 'st';
   /** Threads the engine uses. */
   threads: number;
+  /** Milliseconds spent in the worker on this load (for diagnostics): engine start and model
+   *  bytes (in parallel: load_ms for both, module_ms and model_bytes_ms each), creating the
+   *  segmenter, and waiting afterwards for the stored model's SHA-256 check; from the load that
+   *  created the current segmenter. */
+  timings?: {
+    load_ms: number; module_ms: number; model_bytes_ms: number;
+    create_ms: number; verify_wait_ms: number;
+  };
 }
 
 /** Fetches or loads the model and starts the engine for these options, ahead of use. */

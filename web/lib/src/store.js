@@ -4,8 +4,10 @@
 //   OPFS:          <root>/bgone/models/<sha256>.onnx
 //   Cache Storage: cache "bgone-models-v1", key <origin>/__bgone__/models/<sha256>.onnx
 // An entry is trusted only after its size and SHA-256 match the pinned values again on every
-// load (hashing 88 MB takes tens of milliseconds with SHA extensions); a mismatching entry is
-// deleted and the model is downloaded again. Writes go through createWritable(), which commits
+// load; a mismatching entry is deleted and the model is downloaded again. The hash of a stored
+// entry is computed while the engine already parses the bytes (SubtleCrypto hashes off the
+// worker's thread), and the caller throws away what it built if the hash then disagrees, so the
+// check costs no time on the way to "ready". Writes go through createWritable(), which commits
 // atomically on close(), so an interrupted write leaves no partial entry behind.
 
 const OPFS_PATH = ['bgone', 'models'];
@@ -36,6 +38,41 @@ async function opfsDirectory() {
   }
 }
 
+/**
+ * The bytes of an OPFS file. In a dedicated worker a synchronous access handle reads straight
+ * into one buffer (several times faster than File.arrayBuffer() for tens of megabytes); another
+ * tab holding the file open, or a context without sync handles, falls back to the File.
+ */
+async function readOpfsFile(dir, name, file) {
+  let handle = null;
+  try {
+    const fileHandle = await dir.getFileHandle(name);
+    if (typeof fileHandle.createSyncAccessHandle === 'function') {
+      handle = await fileHandle.createSyncAccessHandle();
+    }
+  } catch {
+    handle = null;
+  }
+  if (handle) {
+    try {
+      const size = handle.getSize();
+      const bytes = new Uint8Array(size);
+      let done = 0;
+      while (done < size) {
+        const n = handle.read(bytes.subarray(done), { at: done });
+        if (n <= 0) break;
+        done += n;
+      }
+      if (done === size) return bytes;
+    } catch {
+      // fall through to the File
+    } finally {
+      try { handle.close(); } catch { /* already closed */ }
+    }
+  }
+  return new Uint8Array(await file.arrayBuffer());
+}
+
 /** A store over OPFS. */
 function opfsStore(dir) {
   return {
@@ -47,7 +84,7 @@ function opfsStore(dir) {
       } catch {
         return null;
       }
-      return { size: file.size, bytes: async () => new Uint8Array(await file.arrayBuffer()) };
+      return { size: file.size, bytes: () => readOpfsFile(dir, name, file) };
     },
     async write(name, bytes) {
       const handle = await dir.getFileHandle(name, { create: true });
@@ -106,8 +143,12 @@ export async function openStore(storage = 'auto') {
   return cacheStore();
 }
 
-/** Reads spec's entry from the store and checks size and hash; a bad entry is deleted. */
-async function readVerified(store, spec, log) {
+/**
+ * Reads spec's entry from the store and checks its size; a bad entry is deleted. Returns null or
+ * {bytes, verified}: `verified` resolves to true when the SHA-256 matches, or deletes the entry,
+ * logs and resolves to false (it never rejects).
+ */
+async function readStored(store, spec, log) {
   const name = entryName(spec);
   let entry;
   try {
@@ -129,12 +170,22 @@ async function readVerified(store, spec, log) {
     await store.remove(name);
     return null;
   }
-  if (bytes.length !== spec.size || (await sha256Hex(bytes)) !== spec.sha256) {
-    log(`bgone: stored model ${name} is corrupt (size or SHA-256 mismatch); downloading it again`);
+  if (bytes.length !== spec.size) {
+    log(`bgone: stored model ${name} has ${bytes.length} bytes, expected ${spec.size}; downloading it again`);
     await store.remove(name);
     return null;
   }
-  return bytes;
+  const verified = sha256Hex(bytes).then(
+    (digest) => digest === spec.sha256,
+    () => false,
+  ).then(async (ok) => {
+    if (!ok) {
+      log(`bgone: stored model ${name} is corrupt (SHA-256 mismatch); downloading it again`);
+      try { await store.remove(name); } catch { /* ignore */ }
+    }
+    return ok;
+  });
+  return { bytes, verified };
 }
 
 /** GETs spec.url into memory, reporting progress; checks size and SHA-256. */
@@ -182,14 +233,18 @@ async function download(spec, onProgress) {
 }
 
 /**
- * The verified bytes of the model spec = {url, sha256, size}: from the store when a good entry
- * is there, else downloaded (and then stored). Returns {bytes, source: 'store'|'network'}.
+ * The bytes of the model spec = {url, sha256, size}: from the store when an entry of the right
+ * size is there, else downloaded (size and SHA-256 checked) and then stored. Returns
+ * {bytes, source: 'opfs'|'cache'|'network', verified: Promise<boolean>}: for a stored entry the
+ * SHA-256 check is still running when this returns (use the bytes, then await `verified` before
+ * trusting anything built from them; on false the entry is already deleted, so call again);
+ * downloads are checked before they are returned. `options.skipStore` ignores a stored entry.
  */
-export async function loadModelBytes(spec, storage, onProgress, log = console.warn) {
+export async function loadModelBytes(spec, storage, onProgress, log = console.warn, options = {}) {
   const store = await openStore(storage);
-  if (store) {
-    const bytes = await readVerified(store, spec, log);
-    if (bytes) return { bytes, source: store.kind };
+  if (store && !options.skipStore) {
+    const entry = await readStored(store, spec, log);
+    if (entry) return { bytes: entry.bytes, source: store.kind, verified: entry.verified };
   }
   const bytes = await download(spec, onProgress);
   if (store) {
@@ -201,5 +256,5 @@ export async function loadModelBytes(spec, storage, onProgress, log = console.wa
       try { await store.remove(entryName(spec)); } catch { /* ignore */ }
     }
   }
-  return { bytes, source: 'network' };
+  return { bytes, source: 'network', verified: Promise.resolve(true) };
 }

@@ -104,31 +104,16 @@ function malloc(M, size) {
   return ptr;
 }
 
-async function getSegmenter(options, progress) {
-  const spec = options.model;
-  const flavor = flavorFor(options.threads);
-  const key = `${flavor}|${options.wasmBaseUrl || ''}|${spec.sha256}|${options.threads}`;
-  if (current && current.key === key) return current;
-  const [M, model] = await Promise.all([
-    loadModule(flavor, options.wasmBaseUrl),
-    loadModelBytes(spec, options.storage, progress),
-  ]);
-  progress({ stage: 'load' });
-  if (current) {
-    current.module._bgone_segmenter_destroy(current.ptr);
-    current = null;
-  }
-  const modelPtr = malloc(M, model.bytes.length);
+/** Creates a segmenter from model bytes; returns its pointer or throws the engine's error. */
+function createSegmenter(M, bytes, threads) {
+  const modelPtr = malloc(M, bytes.length);
   const outPtr = malloc(M, 4);
   try {
-    heapU8(M).set(model.bytes, modelPtr);
-    const status = M._bgone_segmenter_create(modelPtr, model.bytes.length,
-      flavor === 'mt' ? options.threads : 1, outPtr);
+    heapU8(M).set(bytes, modelPtr);
+    const status = M._bgone_segmenter_create(modelPtr, bytes.length, threads, outPtr);
     check(M, status, 'loading the model');
     const heap = heapU8(M);
-    const ptr = new DataView(heap.buffer, heap.byteOffset).getUint32(outPtr, true);
-    current = { key, module: M, ptr, flavor, modelSource: model.source };
-    return current;
+    return new DataView(heap.buffer, heap.byteOffset).getUint32(outPtr, true);
   } catch (e) {
     forgetOnTrap(e, M);
     throw e;
@@ -136,6 +121,58 @@ async function getSegmenter(options, progress) {
     M._free(modelPtr);
     M._free(outPtr);
   }
+}
+
+async function getSegmenter(options, progress) {
+  const spec = options.model;
+  const flavor = flavorFor(options.threads);
+  const key = `${flavor}|${options.wasmBaseUrl || ''}|${spec.sha256}|${options.threads}`;
+  if (current && current.key === key) return current;
+  const t0 = performance.now();
+  let moduleMs = 0;
+  let modelMs = 0;
+  const [M, model] = await Promise.all([
+    loadModule(flavor, options.wasmBaseUrl).then((m) => { moduleMs = performance.now() - t0; return m; }),
+    loadModelBytes(spec, options.storage, progress).then((m) => { modelMs = performance.now() - t0; return m; }),
+  ]);
+  const t1 = performance.now();
+  progress({ stage: 'load' });
+  if (current) {
+    current.module._bgone_segmenter_destroy(current.ptr);
+    current = null;
+  }
+  const threads = flavor === 'mt' ? options.threads : 1;
+  // A stored model's SHA-256 is still being checked while the engine parses it: nothing built
+  // from it is kept (or used) unless the check passes.
+  let ptr = 0;
+  let createError = null;
+  try {
+    ptr = createSegmenter(M, model.bytes, threads);
+  } catch (e) {
+    createError = e;
+  }
+  const t2 = performance.now();
+  let source = model.source;
+  if (!(await model.verified)) {
+    if (ptr) M._bgone_segmenter_destroy(ptr);
+    const fresh = await loadModelBytes(spec, options.storage, progress, console.warn, { skipStore: true });
+    source = fresh.source;
+    progress({ stage: 'load' });
+    ptr = createSegmenter(M, fresh.bytes, threads);
+  } else if (createError) {
+    throw createError;
+  }
+  const t3 = performance.now();
+  current = {
+    key, module: M, ptr, flavor, modelSource: source,
+    // Milliseconds, for benchmarks: engine and model bytes (in parallel; each from the start),
+    // create, waiting for the hash after it.
+    timings: {
+      load_ms: t1 - t0, module_ms: moduleMs, model_bytes_ms: modelMs,
+      create_ms: t2 - t1, verify_wait_ms: t3 - t2,
+    },
+  };
+  return current;
 }
 
 async function decode(input, maxPixels) {
@@ -249,7 +286,11 @@ async function handle(msg) {
   const progress = (p) => self.postMessage({ id: msg.id, type: 'progress', progress: p });
   if (msg.type === 'preload') {
     const seg = await getSegmenter(msg.options, progress);
-    return { flavor: seg.flavor, threads: seg.flavor === 'mt' ? msg.options.threads : 1 };
+    return {
+      flavor: seg.flavor,
+      threads: seg.flavor === 'mt' ? msg.options.threads : 1,
+      timings: seg.timings,
+    };
   }
   if (msg.type === 'run') return run(msg.input, msg.options, progress);
   throw new Error(`bgone: unknown request ${msg.type}`);
