@@ -50,9 +50,9 @@ int main(int argc, char** argv) {
                 std::chrono::duration<double, std::milli>(t2 - t1).count(), st.nodes_in_model,
                 st.nodes_after_passes, st.folded_nodes, st.fused_groups, st.weight_bytes / 1e6);
     std::printf("memory plan: arena %.1f MB (peak live %.1f MB, one buffer per value %.1f MB), "
-                "%d values in place; %.1f MB of packed constants freed\n",
+                "%d values in place, %d Concat inputs in place; %.1f MB of packed constants freed\n",
                 st.arena_bytes / 1e6, st.peak_live_bytes / 1e6, st.unplanned_bytes / 1e6,
-                st.in_place_values, st.packed_constant_bytes_freed / 1e6);
+                st.in_place_values, st.concat_inputs_in_place, st.packed_constant_bytes_freed / 1e6);
   }
   if (argc > 4 && std::strcmp(argv[2], "--run") == 0) {
     bgone::SessionOptions options;

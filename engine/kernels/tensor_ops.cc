@@ -451,6 +451,10 @@ StatusOr<std::unique_ptr<Kernel>> CreateConcat(InferContext& ctx) {
       if (row == 0) continue;
       const auto* src = static_cast<const uint8_t*>(in->raw());
       auto* dst = static_cast<uint8_t*>(out.raw()) + offset;
+      if (src == dst && outer == 1) {  // the memory plan computed this input in place
+        offset += row;
+        continue;
+      }
       for (int64_t o = 0; o < outer; ++o) {
         std::memcpy(dst + static_cast<size_t>(o) * out_row, src + static_cast<size_t>(o) * row, row);
       }

@@ -99,7 +99,7 @@ Status Plan::PlanMemory() {
   // elementwise op writes over. def = the step producing a root (-1: graph input or constant).
   std::vector<ir::ValueId> root(nv);
   for (size_t v = 0; v < nv; ++v) root[v] = static_cast<ir::ValueId>(v);
-  std::vector<int64_t> def(nv, -1), last(nv, -1);
+  std::vector<int64_t> def(nv, -1), last(nv, -1), in_place_step(nv, -1);
   in_place_.assign(nv, false);
   for (int64_t s = 0; s < num_steps; ++s) {
     const Step& step = steps_[static_cast<size_t>(s)];
@@ -131,6 +131,7 @@ Status Plan::PlanMemory() {
       if (target != ir::kNoValue) {
         root[o] = target;
         in_place_[o] = true;
+        in_place_step[o] = s;
         size_t r = static_cast<size_t>(target);
         last[r] = std::max(last[r], last_direct[o]);
       } else {
@@ -142,17 +143,77 @@ Status Plan::PlanMemory() {
   // Roots that back a graph output are handed to the caller: fresh buffers, not the arena.
   std::vector<bool> external(nv, false);
   for (ir::ValueId o : g.outputs()) external[static_cast<size_t>(root[static_cast<size_t>(o)])] = true;
+  // Copy-free Concat: when the concatenation axis is outermost (all dims before it are 1), each
+  // input is one contiguous slice of the output, so the buffer producing it is placed right there
+  // and the Concat kernel finds nothing to copy. Not done where an elementwise op later writes
+  // over the output or over an input in place (it would overwrite the other's bytes).
+  std::vector<size_t> parent(nv, nv);   // the Concat output whose slice this root is
+  std::vector<uint64_t> rel(nv, 0);     // byte offset of that slice
+  std::vector<int64_t> last_in_place(nv, -1);
+  for (size_t v = 0; v < nv; ++v) {
+    if (in_place_[v]) {
+      size_t r = static_cast<size_t>(root[v]);
+      last_in_place[r] = std::max(last_in_place[r], in_place_step[v]);
+    }
+  }
+  skip_zero_fill_.assign(nv, false);
+  for (int64_t s = 0; s < num_steps; ++s) {
+    const ir::Node& node = g.nodes()[steps_[static_cast<size_t>(s)].node];
+    if (node.op_type != "Concat" || !node.domain.empty() || node.outputs.size() != 1) continue;
+    size_t o = static_cast<size_t>(node.outputs[0]);
+    if (root[o] != static_cast<ir::ValueId>(o) || def[o] != s || external[o] || last_in_place[o] >= 0) continue;
+    const Shape& os = *g.value(node.outputs[0]).shape;
+    auto axis = AttrInt(node, "axis", 0);
+    if (!axis.ok()) continue;
+    int64_t a = *axis < 0 ? *axis + static_cast<int64_t>(os.size()) : *axis;
+    int64_t outer = 1;
+    for (int64_t d = 0; d < a; ++d) outer *= os[static_cast<size_t>(d)];
+    if (outer != 1) continue;
+    uint64_t at = 0;
+    bool any = false;
+    for (ir::ValueId in : node.inputs) {
+      const ir::Value& iv = g.value(in);
+      uint64_t exact = static_cast<uint64_t>(NumElements(*iv.shape)) * DTypeSize(iv.dtype);
+      size_t r = static_cast<size_t>(root[static_cast<size_t>(in)]);
+      bool ok = def[r] >= 0 && def[r] < s && !external[r] && r != o && parent[r] == nv &&
+                at % kAlign == 0 && bytes_of(static_cast<ir::ValueId>(r)) == (exact + kAlign - 1) / kAlign * kAlign &&
+                static_cast<uint64_t>(NumElements(*g.value(static_cast<ir::ValueId>(r)).shape)) *
+                        DTypeSize(g.value(static_cast<ir::ValueId>(r)).dtype) == exact &&
+                last_in_place[r] <= s;
+      if (ok) {
+        parent[r] = o;
+        rel[r] = at;
+        any = true;
+        ++memory_.concat_inputs_in_place;
+      }
+      at += exact;
+    }
+    if (any) skip_zero_fill_[o] = true;
+  }
+  auto top = [&](size_t v) {
+    while (parent[v] != nv) v = parent[v];
+    return v;
+  };
   struct Buffer {
     size_t value;
     uint64_t size, offset;
     int64_t first, last;
   };
   std::vector<Buffer> buffers;
+  std::vector<size_t> buffer_of(nv, nv);
   for (size_t v = 0; v < nv; ++v) {
-    if (root[v] == static_cast<ir::ValueId>(v) && def[v] >= 0 && !external[v]) {
+    if (root[v] == static_cast<ir::ValueId>(v) && def[v] >= 0 && !external[v] && parent[v] == nv) {
+      buffer_of[v] = buffers.size();
       buffers.push_back({v, bytes_of(static_cast<ir::ValueId>(v)), 0, def[v], last[v]});
     }
     if (root[v] != static_cast<ir::ValueId>(v)) memory_.in_place_values += in_place_[v] ? 1 : 0;
+  }
+  // A group's lifetime covers every slice placed in it.
+  for (size_t v = 0; v < nv; ++v) {
+    if (parent[v] == nv) continue;
+    Buffer& b = buffers[buffer_of[top(v)]];
+    b.first = std::min(b.first, def[v]);
+    b.last = std::max(b.last, last[v]);
   }
   // Greedy by size: largest first, each at the lowest offset free during its whole lifetime.
   std::vector<size_t> order(buffers.size());
@@ -181,6 +242,17 @@ Status Plan::PlanMemory() {
   }
   offset_.assign(nv, kNotInArena);
   for (const Buffer& b : buffers) offset_[b.value] = b.offset;
+  // Slices: offset of the group plus the offsets down the chain (nested Concats).
+  for (size_t v = 0; v < nv; ++v) {
+    if (parent[v] == nv) continue;
+    uint64_t off = 0;
+    size_t u = v;
+    while (parent[u] != nv) {
+      off += rel[u];
+      u = parent[u];
+    }
+    offset_[v] = offset_[u] + off;
+  }
   for (size_t v = 0; v < nv; ++v) {
     size_t r = static_cast<size_t>(root[v]);
     if (r != v && in_place_[v] && offset_[r] != kNotInArena) offset_[v] = offset_[r];
@@ -264,7 +336,9 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
                                  : Tensor::ViewInto(arena_, offset_[o], v.dtype, *v.shape);
         if (!t.ok()) return t.status().WithContext(g.DescribeNode(step.node));
         // Kernels get zero-filled outputs, except where the output is written over an input.
-        if (offset_[o] != kNotInArena && !in_place_[o]) std::memset(t->raw(), 0, t->bytes());
+        if (offset_[o] != kNotInArena && !in_place_[o] && !skip_zero_fill_[o]) {
+          std::memset(t->raw(), 0, t->bytes());
+        }
         slots[o] = std::move(t).value();
         kc.outputs.push_back(&slots[static_cast<size_t>(out)]);
       }

@@ -25,6 +25,7 @@ struct MemoryPlanStats {
   uint64_t total_value_bytes = 0;  // what one buffer per value would take
   int arena_values = 0;            // values placed in the arena
   int in_place_values = 0;         // outputs written over a dying input
+  int concat_inputs_in_place = 0;  // Concat inputs computed straight into the Concat's output
 };
 
 class Plan {
@@ -57,6 +58,7 @@ class Plan {
   std::vector<bool> released_;        // per value: a constant freed by Build
   std::vector<uint64_t> offset_;      // per value: byte offset in the arena, or kNotInArena
   std::vector<bool> in_place_;        // per value: shares its buffer with a dying input
+  std::vector<bool> skip_zero_fill_;  // per value: a Concat output whose inputs are already in it
   uint64_t constant_bytes_released_ = 0;
   MemoryPlanStats memory_;
   Tensor arena_;                      // allocated on the first Execute

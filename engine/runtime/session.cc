@@ -98,6 +98,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     session->stats_.peak_live_bytes = mem.peak_live_bytes;
     session->stats_.unplanned_bytes = mem.total_value_bytes;
     session->stats_.in_place_values = mem.in_place_values;
+    session->stats_.concat_inputs_in_place = mem.concat_inputs_in_place;
     return session;
   } catch (const std::bad_alloc&) {
     return ResourceExhaustedError("out of memory while preparing the model");

@@ -65,6 +65,7 @@ struct SessionStats {
   uint64_t peak_live_bytes = 0;    // its lower bound: most bytes alive at one step
   uint64_t unplanned_bytes = 0;    // one buffer per intermediate value would take this
   int in_place_values = 0;         // elementwise outputs written over a dying input
+  int concat_inputs_in_place = 0;  // Concat inputs computed straight into the Concat's output
 };
 
 class Plan;  // engine/plan/plan.h
