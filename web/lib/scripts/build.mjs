@@ -15,7 +15,7 @@ const wasmDir = wasmFlag >= 0 ? resolve(args[wasmFlag + 1]) : join(root, 'build/
 const src = join(lib, 'src');
 const dist = join(lib, 'dist');
 
-const SOURCES = ['index.js', 'index.d.ts', 'worker.js', 'store.js', 'models.js'];
+const SOURCES = ['index.js', 'index.d.ts', 'worker.js', 'store.js', 'models.js', 'hash-worker.js'];
 const WASM_REQUIRED = ['bgone-st.js', 'bgone-st.wasm'];
 const WASM_OPTIONAL = ['bgone-mt.js', 'bgone-mt.wasm', 'bgone-mt.worker.js'];
 

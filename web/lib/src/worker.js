@@ -104,13 +104,18 @@ function malloc(M, size) {
   return ptr;
 }
 
-/** Creates a segmenter from model bytes; returns its pointer or throws the engine's error. */
-function createSegmenter(M, bytes, threads) {
-  const modelPtr = malloc(M, bytes.length);
+/**
+ * Creates a segmenter from model bytes; returns its pointer or throws the engine's error.
+ * afterCopy() runs once the bytes are in the engine's heap (they may be detached then).
+ */
+function createSegmenter(M, bytes, threads, afterCopy = () => {}) {
+  const size = bytes.length;
+  const modelPtr = malloc(M, size);
   const outPtr = malloc(M, 4);
   try {
     heapU8(M).set(bytes, modelPtr);
-    const status = M._bgone_segmenter_create(modelPtr, bytes.length, threads, outPtr);
+    afterCopy();
+    const status = M._bgone_segmenter_create(modelPtr, size, threads, outPtr);
     check(M, status, 'loading the model');
     const heap = heapU8(M);
     return new DataView(heap.buffer, heap.byteOffset).getUint32(outPtr, true);
@@ -146,14 +151,16 @@ async function getSegmenter(options, progress) {
   // from it is kept (or used) unless the check passes.
   let ptr = 0;
   let createError = null;
+  let verified = null;
   try {
-    ptr = createSegmenter(M, model.bytes, threads);
+    ptr = createSegmenter(M, model.bytes, threads, () => { verified = model.verify(); });
   } catch (e) {
     createError = e;
   }
   const t2 = performance.now();
   let source = model.source;
-  if (!(await model.verified)) {
+  if (!verified) verified = model.verify();  // the copy into the heap failed
+  if (!(await verified)) {
     if (ptr) M._bgone_segmenter_destroy(ptr);
     const fresh = await loadModelBytes(spec, options.storage, progress, console.warn, { skipStore: true });
     source = fresh.source;
