@@ -19,6 +19,17 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
   }
   std::vector<bool> keep(static_cast<size_t>(g.num_values()), false);
   for (ir::ValueId o : g.outputs()) keep[static_cast<size_t>(o)] = true;
+  // Constants that no step reads at run time (weights the kernels packed at create time) are
+  // freed as soon as their last reader's kernel exists, so the packed copies and the originals
+  // (for an fp16 model, the widened fp32 ones) are never all alive at once.
+  std::vector<int> pending(static_cast<size_t>(g.num_values()), 0);
+  for (size_t s = 0; s < order.size(); ++s) {
+    for (ir::ValueId in : g.nodes()[order[s]].inputs) {
+      if (in != ir::kNoValue) ++pending[static_cast<size_t>(in)];
+    }
+  }
+  std::vector<bool> needed = keep;
+  plan->released_.assign(static_cast<size_t>(g.num_values()), false);
   for (size_t s = 0; s < order.size(); ++s) {
     Step step;
     step.node = order[s];
@@ -32,6 +43,18 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
       auto kernel = step.schema->create(ctx);
       if (!kernel.ok()) return kernel.status().WithContext(g.DescribeNode(step.node));
       step.kernel = std::move(kernel).value();
+    }
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      ir::ValueId in = node.inputs[i];
+      if (in == ir::kNoValue) continue;
+      size_t v = static_cast<size_t>(in);
+      if (step.kernel == nullptr || step.kernel->NeedsInputAtRun(static_cast<int>(i))) needed[v] = true;
+      ir::Value& val = g.value(in);
+      if (--pending[v] == 0 && !needed[v] && val.constant.has_value() && !plan->released_[v]) {
+        plan->constant_bytes_released_ += val.constant->bytes();
+        val.constant = Tensor();  // still a constant, but its bytes are gone
+        plan->released_[v] = true;
+      }
     }
     for (ir::ValueId in : node.inputs) {
       if (in == ir::kNoValue) continue;
@@ -48,29 +71,6 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
       }
     }
     plan->steps_.push_back(std::move(step));
-  }
-  // Constants that no step reads at run time (weights the kernels packed at create time) are
-  // freed now: for an fp16 model these are the widened fp32 copies, as large as the packed ones.
-  std::vector<bool> needed(static_cast<size_t>(g.num_values()), false);
-  for (ir::ValueId o : g.outputs()) needed[static_cast<size_t>(o)] = true;
-  for (const Step& step : plan->steps_) {
-    const ir::Node& node = g.nodes()[step.node];
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      ir::ValueId in = node.inputs[i];
-      if (in == ir::kNoValue) continue;
-      if (step.kernel == nullptr || step.kernel->NeedsInputAtRun(static_cast<int>(i))) {
-        needed[static_cast<size_t>(in)] = true;
-      }
-    }
-  }
-  plan->released_.assign(static_cast<size_t>(g.num_values()), false);
-  for (int id = 0; id < g.num_values(); ++id) {
-    ir::Value& v = g.value(id);
-    if (v.constant.has_value() && !needed[static_cast<size_t>(id)]) {
-      plan->constant_bytes_released_ += v.constant->bytes();
-      v.constant = Tensor();  // still a constant, but its bytes are gone
-      plan->released_[static_cast<size_t>(id)] = true;
-    }
   }
   BG_RETURN_IF_ERROR(plan->PlanMemory());
   return plan;

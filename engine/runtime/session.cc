@@ -70,6 +70,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     // The session shares the tensors it still needs with the model but does not keep the model:
     // a caller that drops its reference frees the weights the plan replaced (e.g. fp16 ones).
     ir::Graph g = model->graph();  // tensors are shared, not copied
+    model.reset();  // if the caller handed over its reference, tensors die as passes replace them
     session->stats_.nodes_in_model = static_cast<int>(g.nodes().size());
     BG_RETURN_IF_ERROR(passes::SpecializeInputShapes(g, input_shapes));
     BG_RETURN_IF_ERROR(passes::WidenFloat16(g));
