@@ -53,7 +53,7 @@ int bgone_segmenter_create(const uint8_t* model, size_t size, int threads, Bgone
   try {
     auto m = bgone::Model::FromBytes(model, size);
     if (!m.ok()) return Report(m.status());
-    auto seg = bgone::imaging::IsNetSegmenter::Create(*m);
+    auto seg = bgone::imaging::IsNetSegmenter::Create(std::move(*m));
     if (!seg.ok()) return Report(seg.status());
     auto handle = std::make_unique<BgoneSegmenter>();
     handle->segmenter = std::move(seg).value();

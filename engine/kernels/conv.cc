@@ -145,6 +145,9 @@ class ConvKernel final : public Kernel {
   ConvKernel(ConvOpConfig cfg, std::shared_ptr<const PackedConvF32> packed)
       : cfg_(cfg), packed_(std::move(packed)) {}
 
+  // Weights packed at create time are not read again.
+  bool NeedsInputAtRun(int i) const override { return !(i == 1 && packed_); }
+
   Status Run(KernelContext& kc) override {
     const Tensor& x = *kc.inputs[0];
     Tensor& y = *kc.outputs[0];

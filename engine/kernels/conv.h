@@ -46,6 +46,11 @@ enum class ConvIsa { kAuto, kGeneric, kAvx2, kAvx512 };
 bool ConvIsaAvailable(ConvIsa isa);
 const char* ConvIsaName(ConvIsa isa);
 
+// Which algorithm PackedConvF32 uses. kAuto: Winograd F(4x4, 3x3) (winograd.h) for 3x3 stride-1
+// single-group convolutions where WinogradPreferred says it is faster, the direct path otherwise.
+// kWinograd forces it wherever WinogradSupports (tests, benchmarks).
+enum class ConvAlgo { kAuto, kDirect, kWinograd };
+
 // What happens to each output after the sum: + bias[oc] (if given), then max(0, .) if relu.
 struct ConvEpilogue {
   const float* bias = nullptr;
@@ -61,11 +66,14 @@ class PackedConvF32 {
  public:
   // Only the channel, group and kernel fields of `s` matter here (spatial sizes may differ per Run).
   static StatusOr<std::shared_ptr<const PackedConvF32>> Pack(const ConvShape& s, const float* w,
-                                                             ConvIsa isa = ConvIsa::kAuto);
+                                                             ConvIsa isa = ConvIsa::kAuto,
+                                                             ConvAlgo algo = ConvAlgo::kAuto);
   // `s` must match the packed channel/kernel geometry. pool may be null.
   Status Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
              ThreadPool* pool) const;
   ConvIsa isa() const { return isa_; }
+  // Whether Run would use Winograd for shape `s`.
+  bool UsesWinograd(const ConvShape& s) const;
 
  private:
   Status RunImplicit(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
@@ -74,9 +82,12 @@ class PackedConvF32 {
                    ThreadPool* pool) const;
 
   ConvIsa isa_ = ConvIsa::kGeneric;
+  ConvAlgo algo_ = ConvAlgo::kAuto;
   int mr_ = 0, nr_ = 0;
   int64_t out_c_ = 0, group_ = 0, k_ = 0, k_h_ = 0, k_w_ = 0, blocks_per_group_ = 0;
-  std::vector<float> panels_;  // [group][block][k][mr], k = (c, ky, kx)
+  // [group][block][k][mr], k = (c, ky, kx); the Winograd path reads the same panels (its weight
+  // transform runs per call into scratch), so a layer holds its raw weights only.
+  std::vector<float> panels_;
 };
 
 // 8-bit integer inputs for ConvInteger. Values are read as uint8 or int8 per the flags.
@@ -132,7 +143,8 @@ class PackedConvInteger {
   int mr_ = 0, nr_ = 0;
   bool implicit_ = false;  // stride 1: pairs are channels (2c, 2c+1); else consecutive k
   int64_t out_c_ = 0, group_ = 0, k_ = 0, kp_ = 0, k_h_ = 0, k_w_ = 0, blocks_per_group_ = 0;
-  std::vector<int16_t> panels_;  // [group][block][pair][mr][2]
+  // [group][block][pair][mr][2]; every element is written by Pack (no zero-fill pass first).
+  std::unique_ptr<int16_t[]> panels_;
 };
 
 // Reads Conv/ConvInteger geometry from a node: input 0 is [N, C, (H,) W], input 1 the weights

@@ -2,10 +2,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <new>
 
 #include "engine/kernels/conv.h"
 #include "engine/kernels/conv_microkernels.h"
 #include "engine/kernels/kernel_util.h"
+#include "engine/kernels/winograd.h"
 
 namespace bgone::kernels {
 
@@ -306,9 +308,11 @@ inline void StoreF32(const float* t, float* y, int64_t n, float bias, bool relu)
 // float32
 
 StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::Pack(const ConvShape& s,
-                                                                   const float* w, ConvIsa isa) {
+                                                                   const float* w, ConvIsa isa,
+                                                                   ConvAlgo algo) {
   auto p = std::make_shared<PackedConvF32>();
   p->isa_ = ResolveIsa(isa);
+  p->algo_ = algo;
   MicroKernels mk = GetMicroKernels(p->isa_);
   p->mr_ = mk.f32_mr;
   p->nr_ = mk.f32_nr;
@@ -340,7 +344,22 @@ Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue
                           ThreadPool* pool) const {
   BG_RETURN_IF_ERROR(CheckGeometry(s, out_c_, group_, k_, k_h_, k_w_));
   if (s.out_pixels() == 0 || s.batch == 0 || s.out_c == 0) return OkStatus();
+  if (UsesWinograd(s)) {
+    Winograd3x3Weights w;
+    w.data = panels_.data();
+    w.mr = mr_;
+    return WinogradConvF32(s, x, w, ep, y, pool, isa_);
+  }
   return UseImplicitGemm(s) ? RunImplicit(s, x, ep, y, pool) : RunIm2Col(s, x, ep, y, pool);
+}
+
+bool PackedConvF32::UsesWinograd(const ConvShape& s) const {
+  switch (algo_) {
+    case ConvAlgo::kDirect: return false;
+    case ConvAlgo::kWinograd: return WinogradSupports(s);
+    case ConvAlgo::kAuto: return WinogradPreferred(s);
+  }
+  return false;
 }
 
 Status PackedConvF32::RunImplicit(const ConvShape& s, const float* x, const ConvEpilogue& ep,
@@ -486,27 +505,43 @@ StatusOr<std::shared_ptr<const PackedConvInteger>> PackedConvInteger::Pack(
   p->blocks_per_group_ = (mg + p->mr_ - 1) / p->mr_;
   int64_t count = s.group * p->blocks_per_group_ * p->kp_ * p->mr_ * 2;
   if (count > static_cast<int64_t>(kMaxTensorBytes / 2)) return ResourceExhaustedError("weights too large");
-  p->panels_.assign(static_cast<size_t>(count), 0);
+  p->panels_.reset(new (std::nothrow) int16_t[static_cast<size_t>(count)]);
+  if (!p->panels_) return ResourceExhaustedError("out of memory packing weights");
+  // Written in panel order (sequential stores); rows beyond the group's channels and the odd
+  // channel of the last pair are zero.
+  const int mr = p->mr_;
+  std::vector<int32_t> zp(static_cast<size_t>(mr));
+  std::vector<int64_t> row(static_cast<size_t>(mr));  // weight offset of each row, -1 = padding
   for (int64_t g = 0; g < s.group; ++g) {
     for (int64_t b = 0; b < p->blocks_per_group_; ++b) {
-      int16_t* panel = p->panels_.data() + (g * p->blocks_per_group_ + b) * p->kp_ * p->mr_ * 2;
-      for (int o = 0; o < p->mr_; ++o) {
-        int64_t m = b * p->mr_ + o;
-        if (m >= mg) break;
+      int16_t* panel = p->panels_.get() + (g * p->blocks_per_group_ + b) * p->kp_ * mr * 2;
+      for (int o = 0; o < mr; ++o) {
+        int64_t m = b * mr + o;
         int64_t oc = g * mg + m;
-        int32_t zp = in.w_zero_points[oc];
-        for (int64_t k = 0; k < p->k_; ++k) {
-          int32_t v = Load8(in.w, in.w_signed, oc * p->k_ + k) - zp;
-          int64_t pair, half;
-          if (p->implicit_) {  // k = (c, tap) -> pair (c / 2, tap), half c % 2
-            int64_t c = k / taps, tap = k % taps;
-            pair = (c / 2) * taps + tap;
-            half = c & 1;
-          } else {
-            pair = k / 2;
-            half = k & 1;
-          }
-          panel[(pair * p->mr_ + o) * 2 + half] = static_cast<int16_t>(v);
+        row[static_cast<size_t>(o)] = m < mg ? oc * p->k_ : -1;
+        zp[static_cast<size_t>(o)] = m < mg ? in.w_zero_points[oc] : 0;
+      }
+      auto weight = [&](int o, int64_t k) -> int16_t {
+        int64_t r = row[static_cast<size_t>(o)];
+        if (r < 0 || k >= p->k_) return 0;
+        return static_cast<int16_t>(Load8(in.w, in.w_signed, r + k) - zp[static_cast<size_t>(o)]);
+      };
+      for (int64_t pair = 0; pair < p->kp_; ++pair) {
+        // Depth indices of this pair's two halves: k = (c, tap) with c = 2 * (pair / taps) + h
+        // for the implicit layout (padded channels give k >= k_), else k = 2 * pair + h.
+        int64_t k0, k1;
+        if (p->implicit_) {
+          int64_t c = 2 * (pair / taps), tap = pair % taps;
+          k0 = c * taps + tap;
+          k1 = c + 1 < cg ? (c + 1) * taps + tap : p->k_;
+        } else {
+          k0 = 2 * pair;
+          k1 = 2 * pair + 1;
+        }
+        int16_t* dst = panel + pair * mr * 2;
+        for (int o = 0; o < mr; ++o) {
+          dst[2 * o] = weight(o, k0);
+          dst[2 * o + 1] = weight(o, k1);
         }
       }
     }
@@ -629,7 +664,7 @@ Status PackedConvInteger::RunImplicit(const ConvShape& s, const ConvIntegerInput
       for (int64_t t = t0; t < t1; ++t) TileRuns(s, grid, t * nr, nr, &runs[static_cast<size_t>(t - t0)]);
       int64_t b_end = std::min(blocks_per_group_, (ui.chunk + 1) * units.blocks_per_chunk);
       for (int64_t b = ui.chunk * units.blocks_per_chunk; b < b_end; ++b) {
-        const int16_t* panel = panels_.data() + (ui.g * blocks_per_group_ + b) * KP * mr * 2;
+        const int16_t* panel = panels_.get() + (ui.g * blocks_per_group_ + b) * KP * mr * 2;
         int64_t oc0 = ui.g * mg + b * mr;
         int valid_oc = static_cast<int>(std::min<int64_t>(mr, mg - b * mr));
         for (int64_t t = t0; t < t1; ++t) {
@@ -698,7 +733,7 @@ Status PackedConvInteger::RunIm2Col(const ConvShape& s, const ConvIntegerInputs&
       }
       int64_t b_end = std::min(blocks_per_group_, (ui.chunk + 1) * units.blocks_per_chunk);
       for (int64_t b = ui.chunk * units.blocks_per_chunk; b < b_end; ++b) {
-        const int16_t* panel = panels_.data() + (ui.g * blocks_per_group_ + b) * KP * mr * 2;
+        const int16_t* panel = panels_.get() + (ui.g * blocks_per_group_ + b) * KP * mr * 2;
         int64_t oc0 = ui.g * mg + b * mr;
         int valid_oc = static_cast<int>(std::min<int64_t>(mr, mg - b * mr));
         for (int64_t t = 0; t < ntiles; ++t) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -133,13 +134,19 @@ TEST(PackedConvF32, IsNetLikeShapes) {
     std::vector<float> w = RandomFloats(rng, WeightSize(s));
     std::vector<float> bias = RandomFloats(rng, s.out_c);
     for (ConvIsa isa : AvailableIsas()) {
-      auto packed = PackedConvF32::Pack(s, w.data(), isa);
-      ASSERT_TRUE(packed.ok());
-      std::vector<float> y(static_cast<size_t>(OutputSize(s)));
-      ConvEpilogue ep;
-      ep.bias = bias.data();
-      ASSERT_TRUE((*packed)->Run(s, x.data(), ep, y.data(), nullptr).ok());
-      ExpectCloseToReference(s, x, w, bias, false, y, ConvIsaName(isa));
+      // kAuto may pick Winograd (winograd_test.cc checks it with its own bound); kDirect keeps
+      // the direct path covered on the same shapes.
+      for (ConvAlgo algo : {ConvAlgo::kDirect, ConvAlgo::kAuto}) {
+        auto packed = PackedConvF32::Pack(s, w.data(), isa, algo);
+        ASSERT_TRUE(packed.ok());
+        std::vector<float> y(static_cast<size_t>(OutputSize(s)));
+        ConvEpilogue ep;
+        ep.bias = bias.data();
+        ASSERT_TRUE((*packed)->Run(s, x.data(), ep, y.data(), nullptr).ok());
+        ExpectCloseToReference(s, x, w, bias, false, y,
+                               std::string(ConvIsaName(isa)) +
+                                   ((*packed)->UsesWinograd(s) ? " winograd" : " direct"));
+      }
     }
   }
 }

@@ -1,0 +1,695 @@
+// Winograd F(4x4, 3x3) convolution (scheme in winograd.h). This file is compiled once per Highway
+// target through foreach_target.h: the code between HWY_BEFORE_NAMESPACE and HWY_AFTER_NAMESPACE
+// exists once per target, the rest once (HWY_ONCE or the include guard).
+//
+// Transforms (Lavin & Gray), tile of 6x6 inputs d, 3x3 weights g, 4x4 outputs:
+//   V = B^T d B,  U = G g G^T,  Y = A^T (U . V summed over channels) A
+//   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+//   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+//   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+#include "engine/kernels/winograd.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "engine/kernels/conv_microkernels.h"
+#include "engine/kernels/kernel_util.h"
+
+// Natively: AVX-512 (HWY_AVX3), AVX2 and the baseline (HWY_SCALAR in Highway 1.0.3 for plain
+// x86-64); SSSE3/SSE4 would only add code size. HWY_AVX3_DL is left out (Highway 1.0.3 builds it
+// only with HWY_WANT_AVX3_DL, and it adds nothing to float FMAs).
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_SSE4)
+#endif
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "engine/kernels/winograd.cc"
+#include "hwy/cache_control.h"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+#ifndef BGONE_ENGINE_KERNELS_WINOGRAD_SHARED_
+#define BGONE_ENGINE_KERNELS_WINOGRAD_SHARED_
+namespace bgone::kernels::winograd_internal {
+
+constexpr int kTile = 4;     // outputs per tile side
+constexpr int kIn = 6;       // inputs per tile side
+constexpr int kPoints = 36;  // transformed values per tile
+// Working-set targets: V (36 x C x tiles) and M (36 x out-channel chunk x tiles) of a block.
+constexpr int64_t kVBytes = 384 * 1024;
+constexpr int64_t kMBytes = 192 * 1024;
+constexpr int64_t kMaxTilesPerBlock = 128;
+// Below this many blocks, the output channels are split into more work units.
+constexpr int64_t kMinUnits = 8;
+// Pad between the 36 slices of V and M, so that slices whose size is a multiple of 4 KiB do not
+// all map to the same cache sets.
+constexpr int64_t kSlicePad = 16;
+// How many channels ahead TransformInputs prefetches input rows.
+constexpr int64_t kPrefetchChannels = 4;
+// Row stride of the staging rows of one group of tiles (4 inputs per lane + overhang, aligned).
+constexpr int64_t StageRow(int lanes) { return 4 * lanes + 16; }
+
+struct Job {
+  ConvShape s;
+  const float* x = nullptr;
+  Winograd3x3Weights w;
+  ConvEpilogue ep;
+  float* y = nullptr;
+  ThreadPool* pool = nullptr;
+};
+
+// All tiles of all sub-grids in one numbering: sub-grid (ry, rx) (row-major), then tile row,
+// then tile column. Empty sub-grids (dilation above the output size) are left out.
+struct TileGrid {
+  int64_t dh = 1, dw = 1, sub_rows = 0, sub_cols = 0;  // non-empty sub-grids per axis
+  std::vector<int64_t> prefix;                         // tiles before each sub-grid
+  int64_t count = 0;
+  const ConvShape* s = nullptr;
+
+  int64_t TileRows(int64_t ry) const { return ((s->out_h - ry + dh - 1) / dh + kTile - 1) / kTile; }
+  int64_t TileCols(int64_t rx) const { return ((s->out_w - rx + dw - 1) / dw + kTile - 1) / kTile; }
+};
+
+inline TileGrid MakeTileGrid(const ConvShape& s) {
+  TileGrid g;
+  g.s = &s;
+  g.dh = s.dil_h;
+  g.dw = s.dil_w;
+  g.sub_rows = std::min(g.dh, s.out_h);
+  g.sub_cols = std::min(g.dw, s.out_w);
+  g.prefix.resize(static_cast<size_t>(g.sub_rows * g.sub_cols + 1));
+  int64_t n = 0;
+  for (int64_t ry = 0; ry < g.sub_rows; ++ry) {
+    for (int64_t rx = 0; rx < g.sub_cols; ++rx) {
+      g.prefix[static_cast<size_t>(ry * g.sub_cols + rx)] = n;
+      n += g.TileRows(ry) * g.TileCols(rx);
+    }
+  }
+  g.prefix.back() = n;
+  g.count = n;
+  return g;
+}
+
+// Top-left output (oy, ox) of tiles [first, first + n) (oy = -1 past the last tile).
+inline void TileOrigins(const TileGrid& g, int64_t first, int64_t n, int64_t* oy, int64_t* ox) {
+  int64_t sg = std::upper_bound(g.prefix.begin(), g.prefix.end(), first) - g.prefix.begin() - 1;
+  int64_t t = first;
+  for (int64_t i = 0; i < n; ++i, ++t) {
+    if (t >= g.count) {
+      oy[i] = -1;
+      ox[i] = 0;
+      continue;
+    }
+    while (t >= g.prefix[static_cast<size_t>(sg + 1)]) ++sg;
+    int64_t ry = sg / g.sub_cols, rx = sg % g.sub_cols;
+    int64_t local = t - g.prefix[static_cast<size_t>(sg)], cols = g.TileCols(rx);
+    oy[i] = ry + g.dh * kTile * (local / cols);
+    ox[i] = rx + g.dw * kTile * (local % cols);
+  }
+}
+
+// Float scratch aligned to 64 bytes.
+struct AlignedFloats {
+  std::unique_ptr<float[]> mem;
+  float* p = nullptr;
+  int64_t size = 0;
+  bool Allocate(int64_t n) {
+    mem.reset();
+    p = nullptr;
+    size = 0;
+    mem = NewArray<float>(static_cast<size_t>(n + 16));
+    if (!mem) return false;
+    uintptr_t a = reinterpret_cast<uintptr_t>(mem.get());
+    p = mem.get() + ((64 - a % 64) % 64) / sizeof(float);
+    size = n;
+    return true;
+  }
+  // Keeps the buffer when it is large enough.
+  bool Reserve(int64_t n) { return n <= size || Allocate(n); }
+};
+
+inline AlignedFloats& ThreadWeightScratch() {
+  thread_local AlignedFloats scratch;
+  return scratch;
+}
+
+// Sizes of one call, fixed by the shape and the micro-kernel (never by the thread count).
+struct Plan {
+  int64_t tiles_per_block = 0, blocks = 0;
+  int64_t oc_chunk = 0;  // output channels per GEMM + output transform step (multiple of mr)
+  int64_t oc_pass = 0;   // output channels per weight-transform pass (multiple of oc_chunk)
+  int64_t chunks_per_unit = 0, units_per_block = 0;
+};
+
+inline Plan MakePlan(const ConvShape& s, int64_t tiles, int mr, int nr) {
+  Plan p;
+  const int64_t C = s.in_c, OC = s.out_c;
+  int64_t tb = kVBytes / (kPoints * C * 4) / nr * nr;
+  tb = std::clamp<int64_t>(tb, nr, kMaxTilesPerBlock / nr * nr);
+  tb = std::min(tb, (tiles + nr - 1) / nr * nr);
+  p.tiles_per_block = tb;
+  p.blocks = (tiles + tb - 1) / tb;
+  const int64_t oc_padded = (OC + mr - 1) / mr * mr;
+  int64_t chunk = kMBytes / (kPoints * tb * 4) / mr * mr;
+  p.oc_chunk = std::clamp<int64_t>(chunk, mr, oc_padded);
+  int64_t pass = kWinogradWeightChunkBytes / (kPoints * C * 4) / p.oc_chunk * p.oc_chunk;
+  p.oc_pass =
+      std::clamp<int64_t>(pass, p.oc_chunk, (oc_padded + p.oc_chunk - 1) / p.oc_chunk * p.oc_chunk);
+  return p;
+}
+
+}  // namespace bgone::kernels::winograd_internal
+#endif  // BGONE_ENGINE_KERNELS_WINOGRAD_SHARED_
+
+HWY_BEFORE_NAMESPACE();
+namespace bgone::kernels::winograd_internal {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+using VF = hn::Vec<DF>;
+constexpr int kL = static_cast<int>(hn::MaxLanes(DF()));
+// Micro-kernel: kMr output channels x kNv vectors of tiles. kMr equals the direct kernels' mr of
+// the matching ConvIsa so PackedConvF32's panels are read contiguously.
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+constexpr int kMr = 8;
+#elif HWY_TARGET == HWY_AVX2
+constexpr int kMr = 6;
+#else
+constexpr int kMr = 4;
+#endif
+constexpr int kNv = 2;
+constexpr int kNr = kNv * kL;
+
+// m[o][j] = sum_c u[c][o] * v[c][j] for o < kMr, j < kNr; v rows ldv apart, m rows ldm apart.
+// The sum runs over c in order whatever the tile, so results do not depend on blocking.
+HWY_NOINLINE void Gemm(int64_t C, const float* HWY_RESTRICT u, const float* HWY_RESTRICT v,
+                       int64_t ldv, float* HWY_RESTRICT m, int64_t ldm) {
+  const DF d;
+  VF acc[kMr][kNv];
+  for (int o = 0; o < kMr; ++o) {
+    for (int j = 0; j < kNv; ++j) acc[o][j] = hn::Zero(d);
+  }
+  for (int64_t c = 0; c < C; ++c) {
+    const float* vr = v + c * ldv;
+    VF b[kNv];
+    for (int j = 0; j < kNv; ++j) b[j] = hn::Load(d, vr + j * kL);
+    const float* ur = u + c * kMr;
+    for (int o = 0; o < kMr; ++o) {
+      const VF w = hn::Set(d, ur[o]);
+      for (int j = 0; j < kNv; ++j) acc[o][j] = hn::MulAdd(w, b[j], acc[o][j]);
+    }
+  }
+  for (int o = 0; o < kMr; ++o) {
+    for (int j = 0; j < kNv; ++j) hn::Store(acc[o][j], d, m + o * ldm + j * kL);
+  }
+}
+
+// Small copies and fills inline (libc's calls cost more than the work for a few vectors).
+HWY_INLINE void CopyFloats(float* HWY_RESTRICT dst, const float* HWY_RESTRICT src, int64_t n) {
+  const DF d;
+  int64_t i = 0;
+  for (; i + kL <= n; i += kL) hn::StoreU(hn::LoadU(d, src + i), d, dst + i);
+  for (; i < n; ++i) dst[i] = src[i];
+}
+HWY_INLINE void ZeroFloats(float* HWY_RESTRICT dst, int64_t n) {
+  const DF d;
+  int64_t i = 0;
+  for (; i + kL <= n; i += kL) hn::StoreU(hn::Zero(d), d, dst + i);
+  for (; i < n; ++i) dst[i] = 0.0f;
+}
+
+// out = B^T z for 6 vectors.
+HWY_INLINE void InputTransform1D(const VF* z, VF* out) {
+  const DF d;
+  const VF k4 = hn::Set(d, 4.0f), k5 = hn::Set(d, 5.0f);
+  out[0] = hn::MulAdd(k4, z[0], hn::NegMulAdd(k5, z[2], z[4]));
+  const VF a = hn::NegMulAdd(k4, z[2], z[4]);  // z4 - 4 z2
+  const VF b = hn::NegMulAdd(k4, z[1], z[3]);  // z3 - 4 z1
+  out[1] = hn::Add(a, b);
+  out[2] = hn::Sub(a, b);
+  const VF c = hn::Sub(z[4], z[2]);
+  const VF e0 = hn::Sub(z[3], z[1]);
+  const VF e = hn::Add(e0, e0);
+  out[3] = hn::Add(c, e);
+  out[4] = hn::Sub(c, e);
+  out[5] = hn::MulAdd(k4, z[1], hn::NegMulAdd(k5, z[3], z[5]));
+}
+
+// out = A^T m for 6 vectors (4 outputs).
+HWY_INLINE void OutputTransform1D(const VF* m, VF* out) {
+  const DF d;
+  const VF p = hn::Add(m[1], m[2]), q = hn::Sub(m[1], m[2]);
+  const VF r = hn::Add(m[3], m[4]), u = hn::Sub(m[3], m[4]);
+  out[0] = hn::Add(hn::Add(m[0], p), r);
+  out[1] = hn::MulAdd(hn::Set(d, 2.0f), u, q);
+  out[2] = hn::MulAdd(hn::Set(d, 4.0f), r, p);
+  out[3] = hn::Add(hn::MulAdd(hn::Set(d, 8.0f), u, q), m[5]);
+}
+
+// 3 -> 6 rows of G g, lane-wise over kMr output channels.
+HWY_INLINE void WeightTransform1D(const float* g0, const float* g1, const float* g2, float* out,
+                                  int64_t stride) {
+  for (int o = 0; o < kMr; ++o) {
+    float a = g0[o], b = g1[o], c = g2[o];
+    float ac = a + c;
+    out[0 * stride + o] = a * 0.25f;
+    out[1 * stride + o] = -(ac + b) * (1.0f / 6.0f);
+    out[2 * stride + o] = -(ac - b) * (1.0f / 6.0f);
+    float p = a * (1.0f / 24.0f) + c * (1.0f / 6.0f), q = b * (1.0f / 12.0f);
+    out[3 * stride + o] = p + q;
+    out[4 * stride + o] = p - q;
+    out[5 * stride + o] = c;
+  }
+}
+
+// U[e][b][c][o] for output-channel blocks [b0, b1) of the pass starting at oc_base:
+// u has `blocks` blocks of C x kMr per point e.
+void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b0, int64_t b1,
+                      float* HWY_RESTRICT u) {
+  const ConvShape& s = job.s;
+  const int64_t C = s.in_c, smr = job.w.mr;
+  const float* w = job.w.data;
+  alignas(64) float g[9][kMr];
+  alignas(64) float t[6][3][kMr];
+  alignas(64) float r[6][6][kMr];
+  for (int64_t b = b0; b < b1; ++b) {
+    const int64_t oc0 = oc_base + b * kMr;
+    const bool contiguous = smr == kMr && oc0 % smr == 0;
+    for (int64_t c = 0; c < C; ++c) {
+      if (contiguous) {
+        std::memcpy(g, w + (oc0 / smr) * C * 9 * smr + c * 9 * smr, sizeof(g));
+      } else {
+        for (int o = 0; o < kMr; ++o) {
+          int64_t oc = oc0 + o;
+          for (int tap = 0; tap < 9; ++tap) {
+            g[tap][o] =
+                oc < s.out_c ? w[(oc / smr) * C * 9 * smr + (c * 9 + tap) * smr + oc % smr] : 0.0f;
+          }
+        }
+      }
+      // Columns kx: t[i][kx] = (G g)[i][kx]; rows i: r[i][j] = (t G^T)[i][j].
+      for (int kx = 0; kx < 3; ++kx)
+        WeightTransform1D(g[kx], g[3 + kx], g[6 + kx], &t[0][kx][0], 3 * kMr);
+      for (int i = 0; i < 6; ++i) WeightTransform1D(t[i][0], t[i][1], t[i][2], &r[i][0][0], kMr);
+      for (int e = 0; e < kPoints; ++e) {
+        std::memcpy(u + ((e * blocks + b) * C + c) * kMr, &r[e / 6][e % 6][0], sizeof(float) * kMr);
+      }
+    }
+  }
+}
+
+// Per-thread scratch of the block loop.
+struct Scratch {
+  AlignedFloats v, m, gather, out, stage;
+  std::unique_ptr<int64_t[]> oy, ox;
+};
+
+// V[e][c][t] for the block's tiles (tiles_per_block lanes; lanes past the last tile are zeros).
+void TransformInputs(const Job& job, const Plan& plan, const int64_t* oy0, const int64_t* ox0,
+                     const float* HWY_RESTRICT x, Scratch& sc) {
+  const ConvShape& s = job.s;
+  const DF d;
+  const int64_t C = s.in_c, tb = plan.tiles_per_block, plane = s.in_h * s.in_w;
+  const int64_t dh = s.dil_h, dw = s.dil_w;
+  float* HWY_RESTRICT V = sc.v.p;
+  const int64_t vse = C * tb + kSlicePad;
+  const hn::RebindToSigned<DF> di;
+  using VI = hn::Vec<decltype(di)>;
+  int32_t* HWY_RESTRICT idx = reinterpret_cast<int32_t*>(sc.gather.p);  // [36][kL]
+  float* HWY_RESTRICT stage = sc.stage.p;                  // [6][StageRow]: inputs by lane
+  float* HWY_RESTRICT tails = stage + kIn * StageRow(kL);  // [6][2][kL]: q = 4, 5 of row ends
+  float* HWY_RESTRICT ends = tails + 2 * kIn * kL;         // [kL]: 1 where a row of tiles ends
+  struct Segment {
+    int64_t l0, n, iy0, ix0;  // lanes [l0, l0 + n) are consecutive tiles of one row
+  };
+  Segment segs[kL] = {};
+  for (int64_t t0 = 0; t0 < tb; t0 += kL) {
+    // Three ways to load the 6x6 inputs of kL tiles:
+    //  - direct: kL consecutive tiles of one row whose 6 x (4 kL + 4) window lies in the image
+    //    (dw == 1): LoadInterleaved4 splits the contiguous columns by phase;
+    //  - staged (dw == 1): each row of tiles in the group is copied (zeros for padding) to lane
+    //    position 4 * l of a staging row and split the same way; columns 4 and 5 of the last tile
+    //    of a row come from `tails`;
+    //  - gathered (dilated columns): GatherIndex through a table of offsets in the channel
+    //    plane (-1 reads padding).
+    // The tables are built once per group for all channels.
+    const int64_t iy0 = oy0[t0] - s.pad_t, ix0 = ox0[t0] - s.pad_l;
+    const bool direct = dw == 1 && oy0[t0] >= 0 && oy0[t0 + kL - 1] == oy0[t0] &&
+                        ox0[t0 + kL - 1] == ox0[t0] + kTile * (kL - 1) && iy0 >= 0 &&
+                        iy0 + 5 * dh < s.in_h && ix0 >= 0 && ix0 + kTile * kL + 4 <= s.in_w;
+    const bool staged = !direct && dw == 1;
+    bool all_valid = true;
+    int64_t nseg = 0;
+    if (staged) {
+      ZeroFloats(stage, kIn * StageRow(kL) + (2 * kIn + 1) * kL);  // with tails and ends
+      for (int64_t l = 0; l < kL;) {
+        if (oy0[t0 + l] < 0) break;
+        int64_t n = 1;
+        while (l + n < kL && oy0[t0 + l + n] == oy0[t0 + l] &&
+               ox0[t0 + l + n] == ox0[t0 + l] + kTile * n) {
+          ++n;
+        }
+        segs[nseg++] = {l, n, oy0[t0 + l] - s.pad_t, ox0[t0 + l] - s.pad_l};
+        ends[l + n - 1] = 1.0f;
+        l += n;
+      }
+    } else if (!direct) {
+      for (int64_t l = 0; l < kL; ++l) {
+        const bool tile = oy0[t0 + l] >= 0;
+        const int64_t ty = oy0[t0 + l] - s.pad_t, tx = ox0[t0 + l] - s.pad_l;
+        for (int r = 0; r < kIn; ++r) {
+          const int64_t iy = ty + r * dh;
+          const bool row_ok = tile && iy >= 0 && iy < s.in_h;
+          for (int q = 0; q < kIn; ++q) {
+            const int64_t ix = tx + q * dw;
+            const bool ok = row_ok && ix >= 0 && ix < s.in_w;
+            idx[(r * kIn + q) * kL + l] = ok ? static_cast<int32_t>(iy * s.in_w + ix) : -1;
+            all_valid = all_valid && ok;
+          }
+        }
+      }
+    }
+    const auto end_mask = hn::Gt(hn::LoadU(d, ends), hn::Zero(d));
+    // Input planes are far larger than the caches and each channel's rows are short runs the
+    // hardware prefetcher does not pick up: prefetch the first tile row's window a few channels
+    // ahead (dw == 1 groups).
+    int64_t pf_rows[kIn], pf_count = 0, pf_col = 0, pf_len = 0;
+    if (dw == 1 && oy0[t0] >= 0) {
+      pf_col = std::max<int64_t>(0, ix0);
+      pf_len = std::min<int64_t>(s.in_w, ix0 + kTile * kL + 4) - pf_col;
+      for (int r = 0; r < kIn; ++r) {
+        const int64_t iy = iy0 + r * dh;
+        if (iy >= 0 && iy < s.in_h) pf_rows[pf_count++] = iy * s.in_w + pf_col;
+      }
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      const float* xc = x + c * plane;
+      if (c + kPrefetchChannels < C) {
+        const float* xp = xc + kPrefetchChannels * plane;
+        for (int64_t i = 0; i < pf_count; ++i) {
+          for (int64_t j = 0; j < pf_len; j += 16) hwy::Prefetch(xp + pf_rows[i] + j);
+          hwy::Prefetch(xp + pf_rows[i] + pf_len - 1);
+        }
+      }
+      VF in[kIn][kIn];
+      if (direct) {
+        for (int r = 0; r < kIn; ++r) {
+          const float* row = xc + (iy0 + r * dh) * s.in_w + ix0;
+          VF junk0, junk1;
+          hn::LoadInterleaved4(d, row, in[r][0], in[r][1], in[r][2], in[r][3]);
+          hn::LoadInterleaved4(d, row + 4, in[r][4], in[r][5], junk0, junk1);
+        }
+      } else if (staged) {
+        for (int r = 0; r < kIn; ++r) {
+          float* srow = stage + r * StageRow(kL);
+          float* t4 = tails + 2 * r * kL;
+          float* t5 = t4 + kL;
+          for (int64_t si = 0; si < nseg; ++si) {
+            const Segment& sg = segs[si];
+            const int64_t iy = sg.iy0 + r * dh, cnt = kTile * sg.n, last = sg.l0 + sg.n - 1;
+            float* dst = srow + kTile * sg.l0;
+            if (iy < 0 || iy >= s.in_h) {
+              ZeroFloats(dst, cnt);
+              t4[last] = t5[last] = 0.0f;
+              continue;
+            }
+            const float* row = xc + iy * s.in_w;
+            const int64_t lo = std::clamp<int64_t>(-sg.ix0, 0, cnt);
+            const int64_t hi = std::clamp<int64_t>(s.in_w - sg.ix0, lo, cnt);
+            ZeroFloats(dst, lo);
+            CopyFloats(dst + lo, row + sg.ix0 + lo, hi - lo);
+            ZeroFloats(dst + hi, cnt - hi);
+            const int64_t c4 = sg.ix0 + cnt;
+            t4[last] = c4 >= 0 && c4 < s.in_w ? row[c4] : 0.0f;
+            t5[last] = c4 + 1 >= 0 && c4 + 1 < s.in_w ? row[c4 + 1] : 0.0f;
+          }
+          VF v4, v5, junk0, junk1;
+          hn::LoadInterleaved4(d, srow, in[r][0], in[r][1], in[r][2], in[r][3]);
+          hn::LoadInterleaved4(d, srow + 4, v4, v5, junk0, junk1);
+          in[r][4] = hn::IfThenElse(end_mask, hn::LoadU(d, t4), v4);
+          in[r][5] = hn::IfThenElse(end_mask, hn::LoadU(d, t5), v5);
+        }
+      } else if (all_valid) {
+        for (int e = 0; e < kPoints; ++e) {
+          in[e / kIn][e % kIn] = hn::GatherIndex(d, xc, hn::Load(di, idx + e * kL));
+        }
+      } else {
+        const VI none = hn::Set(di, -1);
+        for (int e = 0; e < kPoints; ++e) {
+          const VI vi = hn::Load(di, idx + e * kL);
+          const VF v = hn::GatherIndex(d, xc, hn::Max(vi, hn::Zero(di)));
+          in[e / kIn][e % kIn] = hn::IfThenElseZero(hn::RebindMask(d, hn::Gt(vi, none)), v);
+        }
+      }
+      // Columns: tmp[a][q] = (B^T in)[a][q]; rows: V[a][b] = (tmp B)[a][b].
+      VF tmp[kIn][kIn];
+      for (int q = 0; q < kIn; ++q) {
+        VF col[kIn], res[kIn];
+        for (int r = 0; r < kIn; ++r) col[r] = in[r][q];
+        InputTransform1D(col, res);
+        for (int a = 0; a < kIn; ++a) tmp[a][q] = res[a];
+      }
+      for (int a = 0; a < kIn; ++a) {
+        VF res[kIn];
+        InputTransform1D(tmp[a], res);
+        for (int b = 0; b < kIn; ++b) {
+          hn::Store(res[b], d, V + (a * kIn + b) * vse + c * tb + t0);
+        }
+      }
+    }
+  }
+}
+
+// Output transform + bias + ReLU of output channels [oc_lo, oc_hi) whose M rows start at oc_lo.
+void TransformOutputs(const Job& job, const Plan& plan, const int64_t* oy0, const int64_t* ox0,
+                      int64_t oc_lo, int64_t oc_hi, int64_t m_rows, float* HWY_RESTRICT y,
+                      Scratch& sc) {
+  const ConvShape& s = job.s;
+  const DF d;
+  const int64_t tb = plan.tiles_per_block, P = s.out_h * s.out_w;
+  const int64_t dh = s.dil_h, dw = s.dil_w;
+  const float* HWY_RESTRICT M = sc.m.p;
+  float* HWY_RESTRICT obuf = sc.out.p;  // [16][kL]
+  for (int64_t oc = oc_lo; oc < oc_hi; ++oc) {
+    const VF bias = hn::Set(d, job.ep.bias ? job.ep.bias[oc] : 0.0f);
+    float* yc = y + oc * P;
+    for (int64_t t0 = 0; t0 < tb; t0 += kL) {
+      if (oy0[t0] < 0) break;
+      VF tmp[kTile][kIn];
+      for (int b = 0; b < kIn; ++b) {
+        VF col[kIn], res[kTile];
+        for (int a = 0; a < kIn; ++a) {
+          col[a] =
+              hn::Load(d, M + (a * kIn + b) * (m_rows * tb + kSlicePad) + (oc - oc_lo) * tb + t0);
+        }
+        OutputTransform1D(col, res);
+        for (int i = 0; i < kTile; ++i) tmp[i][b] = res[i];
+      }
+      VF out[kTile][kTile];
+      for (int i = 0; i < kTile; ++i) {
+        VF res[kTile];
+        OutputTransform1D(tmp[i], res);
+        for (int j = 0; j < kTile; ++j) {
+          VF v = hn::Add(res[j], bias);
+          if (job.ep.relu) v = hn::Max(v, hn::Zero(d));
+          out[i][j] = v;
+        }
+      }
+      const bool fast = dw == 1 && oy0[t0 + kL - 1] == oy0[t0] &&
+                        ox0[t0 + kL - 1] == ox0[t0] + kTile * (kL - 1) &&
+                        oy0[t0] + 3 * dh < s.out_h && ox0[t0] + kTile * kL <= s.out_w;
+      if (fast) {
+        for (int i = 0; i < kTile; ++i) {
+          hn::StoreInterleaved4(out[i][0], out[i][1], out[i][2], out[i][3], d,
+                                yc + (oy0[t0] + i * dh) * s.out_w + ox0[t0]);
+        }
+        continue;
+      }
+      for (int i = 0; i < kTile; ++i) {
+        for (int j = 0; j < kTile; ++j) hn::Store(out[i][j], d, obuf + (i * kTile + j) * kL);
+      }
+      for (int64_t l = 0; l < kL; ++l) {
+        if (oy0[t0 + l] < 0) break;
+        for (int i = 0; i < kTile; ++i) {
+          const int64_t oy = oy0[t0 + l] + i * dh;
+          if (oy >= s.out_h) break;
+          for (int j = 0; j < kTile; ++j) {
+            const int64_t ox = ox0[t0 + l] + j * dw;
+            if (ox >= s.out_w) break;
+            yc[oy * s.out_w + ox] = obuf[(i * kTile + j) * kL + l];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Returns false when out of memory.
+bool Run(const Job& job) {
+  const ConvShape& s = job.s;
+  const int64_t C = s.in_c, OC = s.out_c;
+  const TileGrid grid = MakeTileGrid(s);
+  const Plan plan = MakePlan(s, grid.count, kMr, kNr);
+  const int64_t tb = plan.tiles_per_block;
+  const int64_t pass_blocks = plan.oc_pass / kMr;
+  // The transformed weights live in a per-thread buffer kept between calls (at most
+  // kWinogradWeightChunkBytes): a fresh one per call cost page faults on every layer.
+  AlignedFloats& u = ThreadWeightScratch();
+  if (!u.Reserve(kPoints * C * plan.oc_pass)) return false;
+  std::atomic<bool> oom{false};
+  for (int64_t n = 0; n < s.batch; ++n) {
+    const float* x = job.x + n * C * s.in_h * s.in_w;
+    float* y = job.y + n * OC * s.out_h * s.out_w;
+    for (int64_t oc_base = 0; oc_base < OC; oc_base += plan.oc_pass) {
+      const int64_t oc_end = std::min(OC, oc_base + plan.oc_pass);
+      const int64_t blocks_here = (oc_end - oc_base + kMr - 1) / kMr;
+      ParallelFor(job.pool, blocks_here, [&](int64_t b0, int64_t b1) {
+        TransformWeights(job, oc_base, pass_blocks, b0, b1, u.p);
+      });
+      const int64_t chunks = (oc_end - oc_base + plan.oc_chunk - 1) / plan.oc_chunk;
+      int64_t splits = 1;
+      if (plan.blocks < kMinUnits)
+        splits = std::min(chunks, (kMinUnits + plan.blocks - 1) / plan.blocks);
+      const int64_t chunks_per_split = (chunks + splits - 1) / splits;
+      splits = (chunks + chunks_per_split - 1) / chunks_per_split;
+      ParallelFor(job.pool, plan.blocks * splits, [&](int64_t u0, int64_t u1) {
+        Scratch sc;
+        if (!sc.v.Allocate(kPoints * (C * tb + kSlicePad)) ||
+            !sc.m.Allocate(kPoints * (plan.oc_chunk * tb + kSlicePad)) ||
+            !sc.gather.Allocate(kPoints * kL) || !sc.out.Allocate(16 * kL) ||
+            !sc.stage.Allocate(kIn * StageRow(kL) + (2 * kIn + 1) * kL)) {
+          oom = true;
+          return;
+        }
+        sc.oy.reset(new (std::nothrow) int64_t[static_cast<size_t>(tb)]);
+        sc.ox.reset(new (std::nothrow) int64_t[static_cast<size_t>(tb)]);
+        if (!sc.oy || !sc.ox) {
+          oom = true;
+          return;
+        }
+        int64_t have_block = -1;
+        for (int64_t unit = u0; unit < u1; ++unit) {
+          const int64_t block = unit / splits, split = unit % splits;
+          if (block != have_block) {
+            TileOrigins(grid, block * tb, tb, sc.oy.get(), sc.ox.get());
+            TransformInputs(job, plan, sc.oy.get(), sc.ox.get(), x, sc);
+            have_block = block;
+          }
+          const int64_t ch0 = split * chunks_per_split,
+                        ch1 = std::min(chunks, ch0 + chunks_per_split);
+          for (int64_t ch = ch0; ch < ch1; ++ch) {
+            const int64_t lo = oc_base + ch * plan.oc_chunk;
+            const int64_t hi = std::min(oc_end, lo + plan.oc_chunk);
+            const int64_t rows = (hi - lo + kMr - 1) / kMr * kMr;
+            const int64_t b_first = (lo - oc_base) / kMr;
+            for (int e = 0; e < kPoints; ++e) {
+              const float* Ve = sc.v.p + e * (C * tb + kSlicePad);
+              float* Me = sc.m.p + e * (rows * tb + kSlicePad);
+              for (int64_t j = 0; j < tb; j += kNr) {
+                for (int64_t r = 0; r < rows; r += kMr) {
+                  const float* Ub = u.p + ((e * pass_blocks + b_first + r / kMr) * C) * kMr;
+                  Gemm(C, Ub, Ve + j, tb, Me + r * tb + j, tb);
+                }
+              }
+            }
+            TransformOutputs(job, plan, sc.oy.get(), sc.ox.get(), lo, hi, rows, y, sc);
+          }
+        }
+      });
+      if (oom) return false;
+    }
+  }
+  return true;
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace bgone::kernels::winograd_internal
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace bgone::kernels {
+namespace winograd_internal {
+namespace {
+
+using RunFn = bool (*)(const Job&);
+
+// The compiled target for `isa`, or the static (baseline) one.
+struct Target {
+  RunFn run;
+  const char* name;
+};
+
+Target PickTarget(ConvIsa isa) {
+  isa = conv_internal::ResolveIsa(isa);
+#if HWY_ARCH_X86
+  const int64_t supported = hwy::SupportedTargets();
+#if HWY_TARGETS & HWY_AVX3
+  if (isa == ConvIsa::kAvx512 && (supported & HWY_AVX3)) return {&N_AVX3::Run, "AVX3"};
+#endif
+#if HWY_TARGETS & HWY_AVX2
+  if ((isa == ConvIsa::kAvx512 || isa == ConvIsa::kAvx2) && (supported & HWY_AVX2)) {
+    return {&N_AVX2::Run, "AVX2"};
+  }
+#endif
+#endif
+  return {&HWY_STATIC_DISPATCH(Run), hwy::TargetName(HWY_STATIC_TARGET)};
+}
+
+}  // namespace
+}  // namespace winograd_internal
+
+bool WinogradSupports(const ConvShape& s) {
+  // Gathers address a channel plane with int32 offsets.
+  return s.k_h == 3 && s.k_w == 3 && s.stride_h == 1 && s.stride_w == 1 && s.group == 1 &&
+         s.dil_h >= 1 && s.dil_w >= 1 && s.in_h * s.in_w <= int64_t{1} << 30;
+}
+
+bool WinogradPreferred(const ConvShape& s) {
+  if (!WinogradSupports(s)) return false;
+  // Measured with tests/kernels/conv_bench.cc --all (AVX-512, 1 and 2 threads): Winograd wins
+  // 1.4-3.3x from 32x32 outputs up when both channel counts are >= 16 and their product >= 1024;
+  // below (16x16 outputs, 16 -> 16 or 32 -> 16 channels) the transforms cost about what they
+  // save. Few output channels (IS-Net's 64 -> 1 side outputs) waste most of the direct kernel's
+  // rows, so Winograd wins there too (4x for 64 -> 1 at 512x512).
+  const int64_t tiles_per_image = ((s.out_h + 3) / 4) * ((s.out_w + 3) / 4);
+  if (tiles_per_image < 64 || s.in_c < 16) return false;
+  return s.out_c < 16 ? s.in_c >= 32 : s.in_c * s.out_c >= 1024;
+}
+
+const char* WinogradTargetName(ConvIsa isa) { return winograd_internal::PickTarget(isa).name; }
+
+Status WinogradConvF32(const ConvShape& s, const float* x, const Winograd3x3Weights& w,
+                       const ConvEpilogue& ep, float* y, ThreadPool* pool, ConvIsa isa) {
+  if (!WinogradSupports(s)) {
+    return InternalError("Winograd convolution does not support " + s.ToString());
+  }
+  if (w.mr < 1 || w.data == nullptr) return InternalError("Winograd weights missing");
+  if (s.batch == 0 || s.out_c == 0 || s.out_pixels() == 0) return OkStatus();
+  if (s.in_c == 0) {
+    for (int64_t i = 0; i < s.batch * s.out_c; ++i) {
+      float b = ep.bias ? ep.bias[i % s.out_c] : 0.0f;
+      if (ep.relu && !(b > 0)) b = 0;
+      std::fill(y + i * s.out_pixels(), y + (i + 1) * s.out_pixels(), b);
+    }
+    return OkStatus();
+  }
+  winograd_internal::Job job;
+  job.s = s;
+  job.x = x;
+  job.w = w;
+  job.ep = ep;
+  job.y = y;
+  job.pool = pool;
+  if (!winograd_internal::PickTarget(isa).run(job)) {
+    return ResourceExhaustedError("out of memory for the Winograd convolution scratch");
+  }
+  return OkStatus();
+}
+
+}  // namespace bgone::kernels
+#endif  // HWY_ONCE
