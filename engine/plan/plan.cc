@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <utility>
 
 namespace bgone {
@@ -69,6 +70,26 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
       if (out != ir::kNoValue && last_use[static_cast<size_t>(out)] == -1 && !keep[static_cast<size_t>(out)]) {
         step.release_after.push_back(out);
       }
+    }
+    // Work estimate: output elements, times the weights per output for ops with a weight tensor
+    // of rank >= 2 as input 1 (Conv: C/group * kH * kW, MatMul/Gemm-like: K).
+    if (!step.schema->output_is_view_of_input0) {
+      double out_elems = 0;
+      for (ir::ValueId out : node.outputs) {
+        if (out != ir::kNoValue && g.value(out).shape) out_elems += static_cast<double>(NumElements(*g.value(out).shape));
+      }
+      double per = 1;
+      if (node.inputs.size() > 1 && node.inputs[1] != ir::kNoValue && g.value(node.inputs[1]).shape) {
+        const Shape& w = *g.value(node.inputs[1]).shape;
+        if (w.size() >= 2 && (node.op_type.find("Conv") != std::string::npos || node.op_type.find("MatMul") != std::string::npos)) {
+          double prod = 1;
+          for (size_t d = 1; d < w.size(); ++d) prod *= static_cast<double>(w[d]);
+          if (node.op_type.find("MatMul") != std::string::npos) prod = static_cast<double>(w[w.size() - 2]);
+          per = std::max(1.0, prod);
+        }
+      }
+      step.cost = out_elems * per;
+      plan->total_cost_ += step.cost;
     }
     plan->steps_.push_back(std::move(step));
   }
@@ -275,7 +296,8 @@ Status Plan::PlanMemory() {
 }
 
 Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs,
-                     ThreadPool* pool) {
+                     ThreadPool* pool, const std::function<void(double)>& progress) {
+  double done = 0, reported = 0;
   const ir::Graph& g = graph_;
   if (inputs.size() != g.inputs().size()) {
     return InvalidArgumentError("expected " + std::to_string(g.inputs().size()) + " inputs, got " +
@@ -346,7 +368,16 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
       if (!s.ok()) return s.WithContext(g.DescribeNode(step.node));
     }
     for (ir::ValueId v : step.release_after) slots[static_cast<size_t>(v)] = Tensor();
+    if (progress && total_cost_ > 0) {
+      done += step.cost;
+      double f = std::min(1.0, done / total_cost_);
+      if (f - reported >= 0.01) {
+        reported = f;
+        progress(f);
+      }
+    }
   }
+  if (progress && reported < 1.0) progress(1.0);
   outputs->clear();
   for (ir::ValueId o : g.outputs()) {
     const Tensor* t = get(o);

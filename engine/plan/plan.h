@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -39,8 +40,11 @@ class Plan {
   uint64_t constant_bytes_released() const { return constant_bytes_released_; }
   const MemoryPlanStats& memory() const { return memory_; }
 
-  // Inputs in graph-input order; outputs in graph-output order.
-  Status Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs, ThreadPool* pool);
+  // Inputs in graph-input order; outputs in graph-output order. `progress`, if set, is called
+  // with the estimated fraction of the work done (by multiply-accumulates for convolutions and
+  // matrix products, output elements otherwise), increasing, about every 1% and at 1.0.
+  Status Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs, ThreadPool* pool,
+                 const std::function<void(double)>& progress = {});
 
  private:
   struct Step {
@@ -48,6 +52,7 @@ class Plan {
     const OpSchema* schema = nullptr;
     std::unique_ptr<Kernel> kernel;        // null for view ops
     std::vector<ir::ValueId> release_after;
+    double cost = 0;                       // estimated work, for progress
   };
   static constexpr uint64_t kNotInArena = ~uint64_t{0};
 
@@ -61,6 +66,7 @@ class Plan {
   std::vector<bool> skip_zero_fill_;  // per value: a Concat output whose inputs are already in it
   uint64_t constant_bytes_released_ = 0;
   MemoryPlanStats memory_;
+  double total_cost_ = 0;
   Tensor arena_;                      // allocated on the first Execute
 };
 

@@ -107,10 +107,10 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
 }
 
 Status Session::Run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs,
-                    ThreadPool* pool) {
+                    ThreadPool* pool, const std::function<void(double)>& progress) {
   if (outputs == nullptr) return InvalidArgumentError("outputs is null");
   try {
-    return plan_->Execute(inputs, outputs, pool);
+    return plan_->Execute(inputs, outputs, pool, progress);
   } catch (const std::bad_alloc&) {
     return ResourceExhaustedError("out of memory while running the model");
   }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,8 +88,9 @@ class Session {
   const SessionStats& stats() const { return stats_; }
 
   // `inputs` in model input order, dtypes and shapes as in inputs(). `pool` may be null.
+  // `progress`, if set, gets the estimated fraction done (0..1], increasing, about every 1%.
   Status Run(const std::vector<Tensor>& inputs, std::vector<Tensor>* outputs,
-             ThreadPool* pool = nullptr);
+             ThreadPool* pool = nullptr, const std::function<void(double)>& progress = {});
 
  private:
   Session() = default;

@@ -62,6 +62,18 @@ TEST_P(DeterminismTest, BitIdenticalAcrossThreadCountsAndRuns) {
     return out.empty() ? Tensor() : out[0];
   };
   ThreadPool two(2), four(4);
+  // Progress: increasing fractions, at most about every 1%, ending at exactly 1.
+  std::vector<double> fractions;
+  {
+    std::vector<Tensor> out;
+    Status s = (*session)->Run({input}, &out, &two, [&](double f) { fractions.push_back(f); });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  ASSERT_GE(fractions.size(), 20u);  // single large convolutions are several percent each
+  EXPECT_LE(fractions.size(), 101u);
+  for (size_t i = 1; i < fractions.size(); ++i) EXPECT_GT(fractions[i], fractions[i - 1]);
+  EXPECT_GT(fractions.front(), 0.0);
+  EXPECT_EQ(fractions.back(), 1.0);
   Tensor first = run(&two);
   ASSERT_EQ(first.shape(), (Shape{1, 1, 1024, 1024}));
   // Not a constant output: the mask has both foreground and background.
