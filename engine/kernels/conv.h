@@ -20,6 +20,9 @@
 #include "engine/runtime/thread_pool.h"
 
 namespace bgone::kernels {
+namespace conv_internal {
+struct MicroKernels;
+}
 
 struct ConvShape {
   int64_t batch = 1, in_c = 1, in_h = 1, in_w = 1;
@@ -113,18 +116,29 @@ struct ConvIntegerDequant {
 // y = sum (x - x_zp) * (w - w_zp[oc]) exactly in int32 (wrapping on overflow).
 void ConvIntegerReference(const ConvShape& s, const ConvIntegerInputs& in, int32_t* y);
 
+// How PackedConvInteger multiplies. kInt16Pairs: operands widened to int16 after subtracting zero
+// points, multiplied in pairs (pmaddwd / vpdpwssd / i32x4.dot). kU8S8Quads (stride 1 on CPUs with
+// AVX512-VNNI): raw uint8 inputs times int8 weights (w - 128 for uint8 weights) four at a time with
+// vpdpbusd, then exact int32 corrections for the zero points and the weight shift:
+//   sum (x - xz)(w - wz) = sum x * w8 + (shift - wz) * sum x - xz * sum (w - wz),
+// where padding reads x = xz. kAuto picks kU8S8Quads where available. Results are identical.
+enum class ConvIntScheme { kAuto, kInt16Pairs, kU8S8Quads };
+
 class PackedConvInteger {
  public:
-  // Uses in.w, in.w_signed and in.w_zero_points.
-  static StatusOr<std::shared_ptr<const PackedConvInteger>> Pack(const ConvShape& s,
-                                                                 const ConvIntegerInputs& in,
-                                                                 ConvIsa isa = ConvIsa::kAuto);
+  // Uses in.w, in.w_signed and in.w_zero_points. An unavailable `scheme` falls back to kInt16Pairs.
+  static StatusOr<std::shared_ptr<const PackedConvInteger>> Pack(
+      const ConvShape& s, const ConvIntegerInputs& in, ConvIsa isa = ConvIsa::kAuto,
+      ConvIntScheme scheme = ConvIntScheme::kAuto);
   // Uses in.x, in.x_signed and in.x_zero_point.
   Status Run(const ConvShape& s, const ConvIntegerInputs& in, int32_t* y, ThreadPool* pool) const;
   // Same sums, written as float through the dequantising epilogue.
   Status RunDequant(const ConvShape& s, const ConvIntegerInputs& in, const ConvIntegerDequant& dq,
                     float* y, ThreadPool* pool) const;
   ConvIsa isa() const { return isa_; }
+  ConvIntScheme scheme() const {
+    return u8_ ? ConvIntScheme::kU8S8Quads : ConvIntScheme::kInt16Pairs;
+  }
 
  private:
   struct Output {
@@ -138,9 +152,16 @@ class PackedConvInteger {
                      ThreadPool* pool) const;
   Status RunIm2Col(const ConvShape& s, const ConvIntegerInputs& in, const Output& out,
                    ThreadPool* pool) const;
+  Status PackU8(const ConvShape& s, const ConvIntegerInputs& in,
+                const conv_internal::MicroKernels& mk);
+  Status RunImplicitU8(const ConvShape& s, const ConvIntegerInputs& in, const Output& out,
+                       ThreadPool* pool) const;
 
   ConvIsa isa_ = ConvIsa::kGeneric;
   int mr_ = 0, nr_ = 0;
+  bool u8_ = false;  // kU8S8Quads: panels_u8_ [group][block][quad][mr][4], kp_ counts quads
+  std::unique_ptr<int8_t[]> panels_u8_;
+  std::vector<int32_t> w_shift_minus_zp_, w_sums_;  // per output channel, for kU8S8Quads
   bool implicit_ = false;  // stride 1: pairs are channels (2c, 2c+1); else consecutive k
   int64_t out_c_ = 0, group_ = 0, k_ = 0, kp_ = 0, k_h_ = 0, k_w_ = 0, blocks_per_group_ = 0;
   // [group][block][pair][mr][2]; every element is written by Pack (no zero-fill pass first).

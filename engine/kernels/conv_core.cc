@@ -132,6 +132,8 @@ constexpr int64_t kMaxTilesPerBlock = 16;
 // Below this many independent pixel blocks, output channels are split as well.
 constexpr int64_t kMinUnits = 8;
 constexpr int kMaxTileElems = 8 * 32;
+constexpr int kMaxIntTileElems = 16 * 64;
+constexpr int kMaxIntMr = 16;
 
 bool UseImplicitGemm(const ConvShape& s) { return s.stride_h == 1 && s.stride_w == 1; }
 
@@ -487,10 +489,14 @@ Status PackedConvF32::RunIm2Col(const ConvShape& s, const float* x, const ConvEp
 // 2c+1 at the same kernel tap, stored interleaved in the padded input.
 
 StatusOr<std::shared_ptr<const PackedConvInteger>> PackedConvInteger::Pack(
-    const ConvShape& s, const ConvIntegerInputs& in, ConvIsa isa) {
+    const ConvShape& s, const ConvIntegerInputs& in, ConvIsa isa, ConvIntScheme scheme) {
   auto p = std::make_shared<PackedConvInteger>();
   p->isa_ = ResolveIsa(isa);
   MicroKernels mk = GetMicroKernels(p->isa_);
+  if (scheme != ConvIntScheme::kInt16Pairs && mk.u8 != nullptr && UseImplicitGemm(s)) {
+    BG_RETURN_IF_ERROR(p->PackU8(s, in, mk));
+    return std::shared_ptr<const PackedConvInteger>(std::move(p));
+  }
   p->mr_ = mk.i16_mr;
   p->nr_ = mk.i16_nr;
   p->out_c_ = s.out_c;
@@ -599,7 +605,217 @@ Status PackedConvInteger::RunAny(const ConvShape& s, const ConvIntegerInputs& in
   BG_RETURN_IF_ERROR(CheckGeometry(s, out_c_, group_, k_, k_h_, k_w_));
   if (UseImplicitGemm(s) != implicit_) return InternalError("convolution strides changed after packing");
   if (s.out_pixels() == 0 || s.batch == 0 || s.out_c == 0) return OkStatus();
+  if (u8_) return RunImplicitU8(s, in, out, pool);
   return implicit_ ? RunImplicit(s, in, out, pool) : RunIm2Col(s, in, out, pool);
+}
+
+Status PackedConvInteger::PackU8(const ConvShape& s, const ConvIntegerInputs& in,
+                                 const MicroKernels& mk) {
+  u8_ = true;
+  implicit_ = true;
+  mr_ = mk.u8_mr;
+  nr_ = mk.u8_nr;
+  out_c_ = s.out_c;
+  group_ = s.group;
+  k_ = s.k_size();
+  k_h_ = s.k_h;
+  k_w_ = s.k_w;
+  const int64_t cg = s.in_c_per_group(), taps = s.k_h * s.k_w, mg = s.out_c_per_group();
+  kp_ = (cg + 3) / 4 * taps;
+  blocks_per_group_ = (mg + mr_ - 1) / mr_;
+  const int64_t count = s.group * blocks_per_group_ * kp_ * mr_ * 4;
+  if (count > static_cast<int64_t>(kMaxTensorBytes)) return ResourceExhaustedError("weights too large");
+  panels_u8_.reset(new (std::nothrow) int8_t[static_cast<size_t>(count)]);
+  if (!panels_u8_) return ResourceExhaustedError("out of memory packing weights");
+  // uint8 weights are stored as w - 128 (an int8) and int8 ones as they are: w = w8 + shift.
+  const int32_t shift = in.w_signed ? 0 : 128;
+  w_shift_minus_zp_.assign(static_cast<size_t>(s.out_c), 0);
+  w_sums_.assign(static_cast<size_t>(s.out_c), 0);
+  for (int64_t oc = 0; oc < s.out_c; ++oc) {
+    const int32_t zp = in.w_zero_points[oc];
+    uint32_t sum = 0;
+    for (int64_t k = 0; k < k_; ++k) sum += static_cast<uint32_t>(Load8(in.w, in.w_signed, oc * k_ + k) - zp);
+    w_shift_minus_zp_[static_cast<size_t>(oc)] = shift - zp;
+    w_sums_[static_cast<size_t>(oc)] = static_cast<int32_t>(sum);
+  }
+  const int mr = mr_;
+  for (int64_t g = 0; g < s.group; ++g) {
+    for (int64_t b = 0; b < blocks_per_group_; ++b) {
+      int8_t* panel = panels_u8_.get() + (g * blocks_per_group_ + b) * kp_ * mr * 4;
+      for (int64_t q = 0; q < kp_; ++q) {
+        const int64_t c0 = 4 * (q / taps), tap = q % taps;
+        int8_t* dst = panel + q * mr * 4;
+        for (int o = 0; o < mr; ++o) {
+          const int64_t m = b * mr + o;
+          for (int h = 0; h < 4; ++h) {
+            int8_t v = 0;  // rows beyond the group's channels, channels beyond cg
+            if (m < mg && c0 + h < cg) {
+              v = static_cast<int8_t>(Load8(in.w, in.w_signed, (g * mg + m) * k_ + (c0 + h) * taps + tap) - shift);
+            }
+            dst[o * 4 + h] = v;
+          }
+        }
+      }
+    }
+  }
+  return OkStatus();
+}
+
+Status PackedConvInteger::RunImplicitU8(const ConvShape& s, const ConvIntegerInputs& in,
+                                        const Output& out, ThreadPool* pool) const {
+  const MicroKernels mk = GetMicroKernels(isa_);
+  if (mk.u8 == nullptr || mk.u8_mr != mr_ || mk.u8_nr != nr_ || mr_ > kMaxIntMr ||
+      mr_ * nr_ > kMaxIntTileElems) {
+    return InternalError("u8 convolution kernel unavailable");
+  }
+  const int mr = mr_, nr = nr_;
+  const int64_t KQ = kp_, cg = s.in_c_per_group(), mg = s.out_c_per_group(), P = s.out_pixels();
+  const int64_t cq = (cg + 3) / 4;
+  const PaddedGrid grid = MakeGrid(s, nr);
+  const int64_t images = s.batch * s.group;
+  const int64_t quad_planes = images * cq;
+  if (grid.plane + grid.slack > static_cast<int64_t>(kMaxTensorBytes / 4) / std::max<int64_t>(quad_planes, 1)) {
+    return ResourceExhaustedError("padded convolution input too large: " + s.ToString());
+  }
+  // Signed inputs are shifted to uint8 (x + 128, and the same for the zero point).
+  const uint32_t flip = in.x_signed ? 0x80u : 0u;
+  const int32_t xzp = in.x_zero_point + (in.x_signed ? 128 : 0);
+  if (xzp < 0 || xzp > 255) return InternalError("input zero point out of range");
+  const uint8_t pad = static_cast<uint8_t>(xzp);
+  // x: [image][quad][padded position][4 channels] as uint32 words; padding reads the zero point,
+  // channels beyond cg read 0 (their weights are 0, and they must not count in the sums of x).
+  auto xq = NewArray<uint32_t>(static_cast<size_t>(quad_planes * grid.plane + grid.slack));
+  if (!xq) return ResourceExhaustedError("out of memory for the padded convolution input");
+  std::fill(xq.get() + quad_planes * grid.plane, xq.get() + quad_planes * grid.plane + grid.slack, 0u);
+  const int64_t in_plane = s.in_h * s.in_w;
+  std::vector<uint8_t> zeros(static_cast<size_t>(s.in_w), 0);
+  ParallelFor(pool, quad_planes, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t q = p % cq, ng = p / cq;
+      const int64_t n = ng / s.group, g = ng % s.group;
+      uint32_t pad_word = 0, flip_word = 0;
+      const uint8_t* src[4];
+      for (int h = 0; h < 4; ++h) {
+        const int64_t c = 4 * q + h;
+        if (c < cg) {
+          pad_word |= uint32_t{pad} << (8 * h);
+          flip_word |= flip << (8 * h);
+          src[h] = static_cast<const uint8_t*>(in.x) + (n * s.in_c + g * cg + c) * in_plane;
+        } else {
+          src[h] = nullptr;
+        }
+      }
+      uint32_t* dst = xq.get() + p * grid.plane;
+      const int64_t left = std::min(s.pad_l, grid.wp);
+      const int64_t count = std::clamp<int64_t>(grid.wp - s.pad_l, 0, s.in_w);
+      for (int64_t r = 0; r < grid.hp; ++r) {
+        uint32_t* row = dst + r * grid.wp;
+        const int64_t iy = r - s.pad_t;
+        if (iy < 0 || iy >= s.in_h) {
+          std::fill(row, row + grid.wp, pad_word);
+          continue;
+        }
+        std::fill(row, row + left, pad_word);
+        const uint8_t* a = src[0] ? src[0] + iy * s.in_w : zeros.data();
+        const uint8_t* b = src[1] ? src[1] + iy * s.in_w : zeros.data();
+        const uint8_t* c = src[2] ? src[2] + iy * s.in_w : zeros.data();
+        const uint8_t* d = src[3] ? src[3] + iy * s.in_w : zeros.data();
+        uint32_t* mid = row + left;
+        for (int64_t i = 0; i < count; ++i) {
+          mid[i] = (uint32_t{a[i]} | uint32_t{b[i]} << 8 | uint32_t{c[i]} << 16 | uint32_t{d[i]} << 24) ^ flip_word;
+        }
+        std::fill(row + left + count, row + grid.wp, pad_word);
+      }
+    }
+  });
+  // Per grid position q: sum x over the receptive field (all channels and taps), via column sums
+  // over channels of each padded position.
+  const int64_t total_tiles = (grid.positions + nr - 1) / nr;
+  const int64_t sx_len = total_tiles * nr;
+  const int64_t taps = s.k_h * s.k_w;
+  std::vector<int64_t> tap_off(static_cast<size_t>(taps));
+  for (int64_t ky = 0; ky < s.k_h; ++ky) {
+    for (int64_t kx = 0; kx < s.k_w; ++kx) tap_off[static_cast<size_t>(ky * s.k_w + kx)] = ky * s.dil_h * grid.wp + kx * s.dil_w;
+  }
+  const int64_t colsum_len = grid.plane + grid.slack;
+  auto colsum = NewArray<uint32_t>(static_cast<size_t>(images * colsum_len));
+  auto sx = NewArray<uint32_t>(static_cast<size_t>(images * sx_len));
+  if (!colsum || !sx) return ResourceExhaustedError("out of memory for the convolution input sums");
+  constexpr int64_t kSumChunk = 4096;
+  const int64_t col_chunks = (colsum_len + kSumChunk - 1) / kSumChunk;
+  ParallelFor(pool, images * col_chunks, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t img = c / col_chunks, b = (c % col_chunks) * kSumChunk;
+      const int64_t e = std::min(colsum_len, b + kSumChunk);
+      uint32_t* dst = colsum.get() + img * colsum_len;
+      for (int64_t i = b; i < e; ++i) dst[i] = 0;
+      for (int64_t q = 0; q < cq; ++q) {
+        const uint32_t* src = xq.get() + (img * cq + q) * grid.plane;
+        // Past the plane end only junk lanes of the last tile read the sums: leave them 0.
+        const int64_t end = std::min(e, grid.plane);
+        for (int64_t i = b; i < end; ++i) {
+          const uint32_t v = src[i];
+          dst[i] += (v & 0xff) + ((v >> 8) & 0xff) + ((v >> 16) & 0xff) + (v >> 24);
+        }
+      }
+    }
+  });
+  const int64_t sx_chunks = (sx_len + kSumChunk - 1) / kSumChunk;
+  ParallelFor(pool, images * sx_chunks, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t img = c / sx_chunks, b = (c % sx_chunks) * kSumChunk;
+      const int64_t e = std::min(sx_len, b + kSumChunk);
+      uint32_t* dst = sx.get() + img * sx_len;
+      const uint32_t* src = colsum.get() + img * colsum_len;
+      for (int64_t i = b; i < e; ++i) dst[i] = 0;
+      for (int64_t t = 0; t < taps; ++t) {
+        const uint32_t* st = src + tap_off[static_cast<size_t>(t)];
+        for (int64_t i = b; i < e; ++i) dst[i] += st[i];
+      }
+    }
+  });
+  std::vector<int64_t> koff(static_cast<size_t>(KQ));
+  for (int64_t q = 0; q < cq; ++q) {
+    for (int64_t t = 0; t < taps; ++t) koff[static_cast<size_t>(q * taps + t)] = (q * grid.plane + tap_off[static_cast<size_t>(t)]) * 4;
+  }
+  const Blocking bl = ChooseBlocking(cq * s.k_h * nr * 4, total_tiles);
+  const Units units = SplitUnits(s, bl.blocks, blocks_per_group_);
+  ParallelFor(pool, units.count, [&](int64_t u0, int64_t u1) {
+    alignas(64) int32_t tile[kMaxIntTileElems];
+    int32_t row_a[kMaxIntMr], row_k[kMaxIntMr];
+    std::vector<std::vector<LaneRun>> runs(static_cast<size_t>(bl.tiles));
+    for (int64_t u = u0; u < u1; ++u) {
+      UnitIndex ui = DecodeUnit(u, s, units, bl.blocks);
+      const int64_t img = ui.n * s.group + ui.g;
+      const uint8_t* base = reinterpret_cast<const uint8_t*>(xq.get() + img * cq * grid.plane);
+      const uint32_t* sxi = sx.get() + img * sx_len;
+      int64_t t0 = ui.block * bl.tiles, t1 = std::min(total_tiles, t0 + bl.tiles);
+      for (int64_t t = t0; t < t1; ++t) TileRuns(s, grid, t * nr, nr, &runs[static_cast<size_t>(t - t0)]);
+      int64_t b_end = std::min(blocks_per_group_, (ui.chunk + 1) * units.blocks_per_chunk);
+      for (int64_t b = ui.chunk * units.blocks_per_chunk; b < b_end; ++b) {
+        const int8_t* panel = panels_u8_.get() + (ui.g * blocks_per_group_ + b) * KQ * mr * 4;
+        int64_t oc0 = ui.g * mg + b * mr;
+        int valid_oc = static_cast<int>(std::min<int64_t>(mr, mg - b * mr));
+        // Per-row corrections: (shift - wz) * sum x + (-xz * sum (w - wz)), wrapping.
+        for (int o = 0; o < mr; ++o) {
+          const size_t oc = static_cast<size_t>(oc0 + std::min(o, valid_oc - 1));
+          row_a[o] = w_shift_minus_zp_[oc];
+          row_k[o] = static_cast<int32_t>(0u - static_cast<uint32_t>(xzp) * static_cast<uint32_t>(w_sums_[oc]));
+        }
+        for (int64_t t = t0; t < t1; ++t) {
+          mk.u8(KQ, panel, base + t * nr * 4, koff.data(), row_a, row_k,
+                reinterpret_cast<const int32_t*>(sxi + t * nr), tile);
+          for (const LaneRun& r : runs[static_cast<size_t>(t - t0)]) {
+            for (int o = 0; o < valid_oc; ++o) {
+              StoreInt(tile + o * nr + r.lane, r.count, oc0 + o, (ui.n * s.out_c + oc0 + o) * P + r.dst,
+                       out.y_int, out.y_float, out.dq);
+            }
+          }
+        }
+      }
+    }
+  });
+  return OkStatus();
 }
 
 Status PackedConvInteger::RunImplicit(const ConvShape& s, const ConvIntegerInputs& in,

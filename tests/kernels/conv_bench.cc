@@ -1,8 +1,9 @@
 // Times the packed convolutions on IS-Net-like shapes and prints GFLOP/s (2 flops per MAC; for
 // Winograd the direct convolution's count, so the figures compare directly).
-// Usage: bgone_conv_bench [--isa auto|generic|avx2|avx512] [--int8] [--all] [--only NAME] [--cpu]
+// Usage: bgone_conv_bench [--isa auto|generic|avx2|avx512] [--int8] [--int16-pairs] [--all] [--only NAME] [--cpu]
 //                         [threads...]
-//   (default: auto, 1 2; --int8 also times PackedConvInteger; --all runs every IS-Net 3x3 shape)
+//   (default: auto, 1 2; --int8 also times PackedConvInteger, --int16-pairs forces its int16 scheme
+//   instead of VNNI's u8 x s8 quads; --all runs every IS-Net 3x3 shape)
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -60,9 +61,14 @@ int main(int argc, char** argv) {
   std::vector<int> threads;
   ConvIsa isa = ConvIsa::kAuto;
   bool int8 = false, all = false;
+  ConvIntScheme scheme = ConvIntScheme::kAuto;
   std::string only;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--int16-pairs") {
+      scheme = ConvIntScheme::kInt16Pairs;
+      continue;
+    }
     if (a == "--int8") {
       int8 = true;
       continue;
@@ -134,7 +140,7 @@ int main(int argc, char** argv) {
     in.x_zero_point = 117;
     in.w = wq.data();
     in.w_zero_points = wzp.data();
-    auto pi = PackedConvInteger::Pack(s, in, isa);
+    auto pi = PackedConvInteger::Pack(s, in, isa, scheme);
     if (!pf.ok() || !pi.ok() || !pw.ok()) return 1;
     const bool wino = (*pw)->UsesWinograd(s);
     double gflop = 2 * s.macs() / 1e9;
