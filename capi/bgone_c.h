@@ -54,6 +54,47 @@ const char* bgone_last_error(void);
 /* The library's version, e.g. "0.1.0". */
 const char* bgone_version(void);
 
+/* ---- Cut-out quality (matte refinement, decontamination, backgrounds) ----
+ * All buffers are 8-bit, row-major, tightly packed; rgba is width * height * 4 bytes (straight
+ * alpha), mask and trimap are width * height bytes. Everything is deterministic. */
+
+/* bgone_refine_mask flags: which stages run (docs/QUALITY.md). BGONE_REFINE_DEFAULT = all. */
+#define BGONE_REFINE_COLOR_LIKELIHOOD 1
+#define BGONE_REFINE_LOCAL_COLOR 2
+#define BGONE_REFINE_GUIDED_FILTER 4
+#define BGONE_REFINE_DEFAULT 7
+
+/* Refines mask in place with the photo's colours (rgba's alpha is ignored): sharper hair and
+ * edges, grey regions of the model resolved by colour, confident regions unchanged. flags = 0
+ * leaves the mask as it is. segmenter may be null; when given, its threads are used. */
+int bgone_refine_mask(BgoneSegmenter* segmenter, const uint8_t* rgba, uint8_t* mask, int width,
+                      int height, int flags);
+
+/* Transparent cut-out in place: alpha = mask multiplied with any alpha rgba had (as
+ * bgone_apply_mask); with decontaminate != 0 the colours of semi-transparent pixels are
+ * replaced by the estimated foreground colour (no old background bleeding into the edge). */
+int bgone_cutout(uint8_t* rgba, const uint8_t* mask, int width, int height, int decontaminate);
+
+/* Flattens rgba in place onto the colour (r, g, b), as bgone_flatten, optionally with
+ * decontaminated edge colours. Alpha becomes 255. */
+int bgone_composite_color(uint8_t* rgba, const uint8_t* mask, int width, int height, int r, int g,
+                          int b, int decontaminate);
+
+/* Flattens rgba in place onto an image of any size (background_rgba, background_width *
+ * background_height * 4 bytes, its alpha ignored), scaled to cover and centred. Alpha = 255. */
+int bgone_composite_image(uint8_t* rgba, const uint8_t* mask, int width, int height,
+                          const uint8_t* background_rgba, int background_width,
+                          int background_height, int decontaminate);
+
+/* Portrait mode: flattens rgba in place onto a blurred copy of itself from which the subject
+ * is left out. Alpha = 255. */
+int bgone_composite_blur(uint8_t* rgba, const uint8_t* mask, int width, int height,
+                         int decontaminate);
+
+/* Writes a trimap of mask to trimap_out: 0 where mask <= 5, 255 where mask >= 250, 128 in the
+ * band between, grown by `grow` pixels (0-4096; the CLI uses 3). */
+int bgone_trimap(const uint8_t* mask, int width, int height, int grow, uint8_t* trimap_out);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

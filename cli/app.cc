@@ -16,7 +16,9 @@
 #include "engine/runtime/session.h"
 #include "engine/runtime/thread_pool.h"
 #include "imaging/composite.h"
+#include "imaging/foreground.h"
 #include "imaging/isnet.h"
+#include "imaging/matte_refine.h"
 
 #ifndef BGONE_VERSION
 #define BGONE_VERSION "unknown"
@@ -29,6 +31,25 @@ namespace bgone::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// --trimap: alpha <= 5 is background, >= 250 foreground, the band between grown by 3 pixels.
+constexpr int kTrimapLow = 5;
+constexpr int kTrimapHigh = 250;
+constexpr int kTrimapGrow = 3;
+
+// The colour channels of `image` as Rgb8 (its alpha is already part of the combined alpha).
+StatusOr<imaging::Image> ColoursOf(const imaging::Image& image) {
+  BG_ASSIGN_OR_RETURN(imaging::Image out, imaging::Image::Create(image.width, image.height,
+                                                                 imaging::PixelFormat::kRgb8));
+  const int channels = image.channels();
+  const size_t n = static_cast<size_t>(image.width) * image.height;
+  for (size_t i = 0; i < n; ++i) {
+    for (int c = 0; c < 3; ++c) {
+      out.pixels[i * 3 + c] = image.pixels[i * channels + (channels == 1 ? 0 : c)];
+    }
+  }
+  return out;
+}
 
 double MillisecondsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -105,15 +126,44 @@ Status ProcessJob(const Job& job, Context& ctx, FileResult* result) {
   ctx.progress->Stage("segmenting");
   BG_ASSIGN_OR_RETURN(imaging::Image mask, segmenter->ComputeMask(image, ctx.pool));
 
-  ctx.progress->Stage("writing");
-  imaging::Image out;
-  if (o.mask_only) {
-    BG_ASSIGN_OR_RETURN(out, imaging::CombinedAlpha(image, mask));
-  } else if (o.background) {
-    BG_ASSIGN_OR_RETURN(out, imaging::FlattenOnto(image, mask, *o.background));
-  } else {
-    BG_ASSIGN_OR_RETURN(out, imaging::ApplyMaskAsAlpha(image, mask));
+  if (o.refine) {
+    ctx.progress->Stage("refining");
+    BG_ASSIGN_OR_RETURN(mask, imaging::RefineMatte(image, mask, {}, ctx.pool));
   }
+
+  imaging::Image out;
+  BG_ASSIGN_OR_RETURN(imaging::Image alpha, imaging::CombinedAlpha(image, mask));
+  if (o.mask_only) {
+    out = std::move(alpha);
+  } else if (o.trimap) {
+    BG_ASSIGN_OR_RETURN(out, imaging::TrimapFromMatte(alpha, kTrimapLow, kTrimapHigh, kTrimapGrow));
+  } else {
+    ctx.progress->Stage("compositing");
+    imaging::Image colours;
+    if (o.decontaminate) {
+      BG_ASSIGN_OR_RETURN(colours, imaging::EstimateForeground(image, alpha, {}, ctx.pool));
+    } else {
+      BG_ASSIGN_OR_RETURN(colours, ColoursOf(image));
+    }
+    if (o.background) {
+      BG_ASSIGN_OR_RETURN(out, imaging::FlattenOnto(colours, alpha, *o.background));
+    } else if (o.background_blur) {
+      BG_ASSIGN_OR_RETURN(imaging::Image backdrop,
+                          imaging::BlurredBackground(image, alpha, {}, ctx.pool));
+      BG_ASSIGN_OR_RETURN(out, imaging::CompositeOverImage(colours, alpha, backdrop));
+    } else if (!o.background_image.empty()) {
+      DecodeOptions bg_decode;
+      bg_decode.max_pixels = static_cast<int64_t>(o.max_megapixels * 1e6);
+      auto picture = DecodeImageFile(o.background_image, bg_decode);
+      if (!picture.ok()) return picture.status().WithContext("background image");
+      BG_ASSIGN_OR_RETURN(imaging::Image backdrop,
+                          imaging::CoverFit(*picture, image.width, image.height, ctx.pool));
+      BG_ASSIGN_OR_RETURN(out, imaging::CompositeOverImage(colours, alpha, backdrop));
+    } else {
+      BG_ASSIGN_OR_RETURN(out, imaging::ApplyMaskAsAlpha(colours, alpha));
+    }
+  }
+  ctx.progress->Stage("writing");
   EncodeOptions encode;
   encode.format = o.format;
   encode.quality = o.quality;

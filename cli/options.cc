@@ -45,8 +45,9 @@ bool TakesValue(const std::string& name) {
 }
 
 bool IsFlag(const std::string& name) {
-  return name == "recursive" || name == "mask" || name == "json" || name == "quiet" ||
-         name == "help" || name == "version";
+  return name == "recursive" || name == "mask" || name == "trimap" || name == "no-refine" ||
+         name == "no-decontaminate" || name == "json" || name == "quiet" || name == "help" ||
+         name == "version";
 }
 
 struct RawOptions {
@@ -78,6 +79,12 @@ Status Apply(const std::string& name, const std::string& value, CliOptions* o, R
     o->recursive = true;
   } else if (name == "mask") {
     o->mask_only = true;
+  } else if (name == "trimap") {
+    o->trimap = true;
+  } else if (name == "no-refine") {
+    o->refine = false;
+  } else if (name == "no-decontaminate") {
+    o->decontaminate = false;
   } else if (name == "json") {
     o->json = true;
   } else if (name == "quiet") {
@@ -107,6 +114,18 @@ std::string LongNameOfShort(char c) {
   }
 }
 
+// A --bg value that is neither a colour nor "blur" is taken as an image file when it has a
+// path separator or an image extension; anything else is reported as a bad colour.
+bool LooksLikeImagePath(const std::string& text) {
+  if (text.find('/') != std::string::npos) return true;
+  const std::string ext = Lower(std::filesystem::path(text).extension().string());
+  for (const char* e : {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".heic", ".heif",
+                        ".avif", ".jxl", ".gif", ".bmp"}) {
+    if (ext == e) return true;
+  }
+  return false;
+}
+
 // Cross-option checks once everything has been read.
 Status Resolve(const RawOptions& raw, CliOptions* o) {
   if (o->action != CliOptions::Action::kRun) return OkStatus();
@@ -119,10 +138,21 @@ Status Resolve(const RawOptions& raw, CliOptions* o) {
   }
   if (raw.bg) {
     auto color = imaging::ParseColor(*raw.bg);
-    if (!color.ok()) return Usage("--bg: " + color.status().message());
-    o->background = *color;
+    if (color.ok()) {
+      o->background = *color;
+    } else if (Lower(*raw.bg) == "blur") {
+      o->background_blur = true;
+    } else if (LooksLikeImagePath(*raw.bg)) {
+      o->background_image = *raw.bg;
+    } else {
+      return Usage("--bg: " + color.status().message() +
+                   " (or give 'blur', or an image file such as beach.jpg)");
+    }
   }
-  if (o->mask_only && o->background) return Usage("--mask and --bg cannot be used together");
+  const bool has_background = raw.bg.has_value();
+  if (o->mask_only && has_background) return Usage("--mask and --bg cannot be used together");
+  if (o->trimap && has_background) return Usage("--trimap and --bg cannot be used together");
+  if (o->trimap && o->mask_only) return Usage("--trimap and --mask cannot be used together");
 
   std::optional<OutputFormat> format;
   if (raw.format) {
@@ -144,7 +174,7 @@ Status Resolve(const RawOptions& raw, CliOptions* o) {
     }
   }
   o->format = format.value_or(OutputFormat::kPng);
-  if (o->format == OutputFormat::kJpeg && !o->background && !o->mask_only) {
+  if (o->format == OutputFormat::kJpeg && !has_background && !o->mask_only && !o->trimap) {
     return Usage("JPEG has no transparency: add --bg COLOR (e.g. --bg white) or use png/webp");
   }
   if (o->quality != 0 && o->format == OutputFormat::kPng) {
@@ -253,12 +283,22 @@ Options:
                           the format
       --out-dir DIR       write results into DIR (created if missing)
   -r, --recursive         descend into subfolders of folder inputs
-      --format FMT        png (default), webp or jpg (jpg needs --bg/--mask)
+      --format FMT        png (default), webp or jpg (jpg needs --bg, --mask
+                          or --trimap)
       --quality N         1-100: lossy WebP at quality N (default lossless);
                           JPEG quality (default 90)
       --mask              write only the mask (grayscale, white = foreground)
-      --bg COLOR          fill the background with COLOR: #rgb, #rrggbb,
-                          white, black, red, green, blue, gray, ...
+      --trimap            write a trimap: black = background, white =
+                          foreground, gray = the uncertain edge band
+      --bg BACKGROUND     flatten onto BACKGROUND: a colour (#rgb, #rrggbb,
+                          white, black, red, green, blue, gray, ...), 'blur'
+                          (the photo itself, blurred: portrait mode) or an
+                          image file (scaled to cover, centred)
+      --no-refine         keep the model's mask as it is (by default it is
+                          refined at full resolution with the photo's colours)
+      --no-decontaminate  keep the photo's colours in semi-transparent edge
+                          pixels (by default the old background's colour is
+                          removed from them)
       --model MODEL       medium (default, fp16 weights), small (8-bit
                           weights, half the download) or an .onnx file path
       --threads N         threads to use (default: all cores, at most 16)

@@ -27,7 +27,13 @@ struct CliOptions {
   OutputFormat format = OutputFormat::kPng;  // resolved from --format / -o extension
   int quality = 0;                           // 0 = default (WebP lossless, JPEG 90)
   bool mask_only = false;
-  std::optional<imaging::Rgb8> background;
+  bool trimap = false;        // --trimap: write a trimap (0 / 128 / 255) instead
+  bool refine = true;         // --no-refine turns matte refinement off
+  bool decontaminate = true;  // --no-decontaminate keeps the photo's colours at the edges
+  // --bg: at most one of these is set.
+  std::optional<imaging::Rgb8> background;  // a colour
+  std::string background_image;             // an image file, cover-fitted
+  bool background_blur = false;             // "blur": the photo itself, blurred
   int threads = 0;  // 0 = hardware concurrency, capped at kDefaultThreadCap
   double max_megapixels = kDefaultMaxMegapixels;
   bool json = false;

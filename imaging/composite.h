@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/common/status.h"
+#include "engine/runtime/thread_pool.h"
 #include "imaging/color.h"
 #include "imaging/image.h"
 
@@ -20,6 +21,15 @@ StatusOr<Image> ApplyMaskAsAlpha(const Image& image, const Image& mask);
 
 // Opaque RGB: out = round((c * a + bg * (255 - a)) / 255) per channel, a = CombinedAlpha.
 StatusOr<Image> FlattenOnto(const Image& image, const Image& mask, Rgb8 background);
+
+// Opaque RGB over a background image of the same size (Rgb8, Rgba8 or Gray8; its alpha is
+// ignored): out = round((c * a + bg * (255 - a)) / 255) per channel, a = CombinedAlpha.
+StatusOr<Image> CompositeOverImage(const Image& image, const Image& mask, const Image& background);
+
+// `background` scaled (bilinear, aspect kept) to cover width x height and cropped to it,
+// centred ("cover" fit, as CSS object-fit: cover). Rgb8.
+StatusOr<Image> CoverFit(const Image& background, int width, int height,
+                         ThreadPool* pool = nullptr);
 
 // round(a * b / 255) for 8-bit values, exact.
 inline uint8_t MultiplyAlpha(uint8_t a, uint8_t b) {

@@ -100,10 +100,11 @@ StatusOr<std::unique_ptr<IsNetSegmenter>> IsNetSegmenter::Create(
   return segmenter;
 }
 
-StatusOr<Image> IsNetSegmenter::ComputeMask(const Image& image, ThreadPool* pool) {
+StatusOr<Image> IsNetSegmenter::ComputeMask(const Image& image, ThreadPool* pool,
+                                            const std::function<void(double)>& progress) {
   BG_ASSIGN_OR_RETURN(Tensor input, PreprocessIsNet(image, model_width_, model_height_, pool));
   std::vector<Tensor> outputs;
-  BG_RETURN_IF_ERROR(session_->Run({input}, &outputs, pool));
+  BG_RETURN_IF_ERROR(session_->Run({input}, &outputs, pool, progress));
   if (outputs.empty()) return InternalError("session returned no outputs");
   return MaskFromIsNetOutput(outputs[0], image.width, image.height, pool);
 }

@@ -7,6 +7,7 @@
 //      resize back to the source size.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "engine/common/status.h"
@@ -39,7 +40,9 @@ class IsNetSegmenter {
   static StatusOr<std::unique_ptr<IsNetSegmenter>> Create(std::shared_ptr<const Model> model);
 
   // Gray8 mask with the size of `image`.
-  StatusOr<Image> ComputeMask(const Image& image, ThreadPool* pool = nullptr);
+  // `progress`, if set, gets the inference's estimated fraction done (Session::Run).
+  StatusOr<Image> ComputeMask(const Image& image, ThreadPool* pool = nullptr,
+                              const std::function<void(double)>& progress = {});
 
   int model_width() const { return model_width_; }
   int model_height() const { return model_height_; }

@@ -152,5 +152,81 @@ TEST(CliEndToEndTest, JpegOnBackgroundAndMaskOnly) {
   EXPECT_GT(sum / count, 240.0);
 }
 
+// (e) Refinement, trimap and the new backgrounds, with the small model.
+TEST(CliEndToEndTest, RefinementTrimapAndBackgrounds) {
+  SKIP_WITHOUT_MODELS();
+  ScratchDir dir;
+  MakeOrientationPair(dir / "upright.png", dir / "rotated.jpg");
+  InitVipsOnce();
+  // A solid green backdrop picture, 30x20: cover-fitted onto the 512x384 photo.
+  {
+    VipsImage* black = nullptr;
+    ASSERT_EQ(vips_black(&black, 30, 20, "bands", 3, nullptr), 0);
+    VipsPtr b(black);
+    VipsImage* green = nullptr;
+    double add[3] = {0, 200, 0};
+    ASSERT_EQ(vips_linear(black, &green, std::vector<double>{1, 1, 1}.data(), add, 3, "uchar",
+                          TRUE, nullptr),
+              0);
+    VipsPtr g(green);
+    ASSERT_EQ(vips_pngsave(green, (dir / "green.png").c_str(), nullptr), 0);
+  }
+  const std::vector<std::string> small = {"--model", "small", "-q"};
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = small;
+    args.insert(args.end(), extra.begin(), extra.end());
+    RunResult r = RunBgone(dir.path(), args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  run({"--mask", "--no-refine", "-o", "raw.png", "upright.png"});
+  run({"--mask", "-o", "refined.png", "upright.png"});
+  run({"--trimap", "-o", "trimap.png", "upright.png"});
+  run({"--bg", "blur", "-o", "blur.jpg", "upright.png"});
+  run({"--bg", "green.png", "-o", "green.jpg", "upright.png"});
+
+  VipsPtr raw_img = LoadVips(dir / "raw.png"), refined_img = LoadVips(dir / "refined.png"),
+          trimap_img = LoadVips(dir / "trimap.png"), blur_img = LoadVips(dir / "blur.jpg"),
+          green_img = LoadVips(dir / "green.jpg");
+  ASSERT_TRUE(raw_img && refined_img && trimap_img && blur_img && green_img);
+  const std::vector<uint8_t> raw = Band(raw_img.get(), 0), refined = Band(refined_img.get(), 0),
+                             trimap = Band(trimap_img.get(), 0);
+  ASSERT_EQ(raw.size(), refined.size());
+  // Refinement changes the edge but not the segmentation.
+  int inter = 0, uni = 0, changed = 0;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    inter += raw[i] > 127 && refined[i] > 127;
+    uni += raw[i] > 127 || refined[i] > 127;
+    changed += raw[i] != refined[i];
+  }
+  EXPECT_GT(changed, 100);
+  EXPECT_GT(static_cast<double>(inter) / uni, 0.95);
+  // The trimap is three-valued and agrees with the refined matte where that is decided.
+  for (size_t i = 0; i < trimap.size(); ++i) {
+    ASSERT_TRUE(trimap[i] == 0 || trimap[i] == 128 || trimap[i] == 255) << i;
+    if (trimap[i] == 255) {
+      ASSERT_GE(refined[i], 250) << i;
+    }
+    if (trimap[i] == 0) {
+      ASSERT_LE(refined[i], 5) << i;
+    }
+  }
+  // Portrait mode: opaque, photo-sized, and not a flat colour where the background was.
+  EXPECT_EQ(vips_image_get_bands(blur_img.get()), 3);
+  EXPECT_EQ(vips_image_get_width(blur_img.get()), 512);
+  // The picture backdrop shows where the matte is 0.
+  const std::vector<uint8_t> g_red = Band(green_img.get(), 0), g_green = Band(green_img.get(), 1);
+  double red = 0, green = 0;
+  int count = 0;
+  for (size_t i = 0; i < refined.size(); ++i) {
+    if (refined[i] != 0) continue;
+    red += g_red[i];
+    green += g_green[i];
+    ++count;
+  }
+  ASSERT_GT(count, 1000);
+  EXPECT_LT(red / count, 15.0);
+  EXPECT_NEAR(green / count, 200.0, 10.0);
+}
+
 }  // namespace
 }  // namespace bgone::cli::testing

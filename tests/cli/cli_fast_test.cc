@@ -40,6 +40,8 @@ TEST(CliFastTest, UsageErrorsExitWith2) {
       {"-o", "x.jpg", "a.png"},
       {"--bg", "#12", "a.png"},
       {"--bg", "white", "--mask", "a.png"},
+      {"--bg", "blurry", "a.png"},
+      {"--trimap", "--bg", "white", "a.png"},
       {"--threads", "0", "a.png"},
       {"--threads", "many", "a.png"},
       {"--max-megapixels", "-1", "a.png"},

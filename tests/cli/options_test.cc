@@ -106,6 +106,10 @@ TEST(OptionsTest, Errors) {
       {"-o", "x.gif", "a"},
       {"--bg", "purple-ish", "a"},
       {"--mask", "--bg", "white", "a"},
+      {"--bg", "blurry", "a"},
+      {"--trimap", "--bg", "blur", "a"},
+      {"--trimap", "--mask", "a"},
+      {"--no-refine=1", "a"},
       {"--out-dir", "d", "-o", "x.png", "a"},
       {"--quality", "90", "a"},
       {"--model", "", "a"},
@@ -124,11 +128,49 @@ TEST(OptionsTest, Errors) {
   }
 }
 
+TEST(OptionsTest, RefinementAndBackgrounds) {
+  auto o = Parse({"a.jpg"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_TRUE(o->refine);
+  EXPECT_TRUE(o->decontaminate);
+  EXPECT_FALSE(o->trimap);
+  EXPECT_FALSE(o->background_blur);
+  EXPECT_TRUE(o->background_image.empty());
+
+  o = Parse({"--no-refine", "--no-decontaminate", "a.jpg"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o->refine);
+  EXPECT_FALSE(o->decontaminate);
+
+  o = Parse({"--bg", "BLUR", "--format", "jpg", "a.jpg"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_TRUE(o->background_blur);
+  EXPECT_FALSE(o->background.has_value());
+
+  o = Parse({"--bg", "beach.JPG", "-o", "x.jpg", "a.jpg"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->background_image, "beach.JPG");
+  o = Parse({"--bg=backdrops/sky", "a.jpg"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->background_image, "backdrops/sky");
+
+  // A colour name wins over a file of the same name.
+  o = Parse({"--bg", "white", "a.jpg"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_TRUE(o->background.has_value());
+  EXPECT_TRUE(o->background_image.empty());
+
+  o = Parse({"--trimap", "--format", "jpg", "a.jpg"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_TRUE(o->trimap);
+}
+
 TEST(OptionsTest, UsageMentionsEveryOption) {
   const std::string usage = UsageText();
   for (const char* flag :
        {"--output", "--out-dir", "--recursive", "--format", "--quality", "--mask", "--bg",
-        "--model", "--threads", "--max-megapixels", "--json", "--quiet", "--help", "--version"}) {
+        "--model", "--threads", "--max-megapixels", "--json", "--quiet", "--help", "--version",
+        "--trimap", "--no-refine", "--no-decontaminate", "blur"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
 }

@@ -90,3 +90,54 @@ TEST(CompositeTest, RejectsMismatchedMask) {
 
 }  // namespace
 }  // namespace bgone::imaging
+
+namespace bgone::imaging {
+namespace {
+
+TEST(CompositeImageTest, CompositeOverImageIsExactPerPixel) {
+  Image fg = Image::Create(4, 1, PixelFormat::kRgb8).value();
+  Image bg = Image::Create(4, 1, PixelFormat::kRgb8).value();
+  Image mask = Image::Create(4, 1, PixelFormat::kGray8).value();
+  fg.pixels = {10, 20, 30, 200, 100, 0, 255, 255, 255, 1, 2, 3};
+  bg.pixels = {250, 240, 230, 0, 50, 100, 9, 9, 9, 128, 128, 128};
+  mask.pixels = {0, 255, 128, 77};
+  auto out = CompositeOverImage(fg, mask, bg);
+  ASSERT_TRUE(out.ok());
+  for (int i = 0; i < 4; ++i) {
+    for (int c = 0; c < 3; ++c) {
+      EXPECT_EQ(out->pixels[3 * i + c],
+                BlendOver(fg.pixels[3 * i + c], mask.pixels[i], bg.pixels[3 * i + c]));
+    }
+  }
+  EXPECT_EQ(out->pixels[0], 250);
+  EXPECT_EQ(out->pixels[3], 200);
+  EXPECT_FALSE(CompositeOverImage(fg, mask, Image::Create(3, 1, PixelFormat::kRgb8).value()).ok());
+}
+
+TEST(CompositeImageTest, CoverFitKeepsAspectAndCentres) {
+  // 40x10: left quarter red, the middle green, right quarter blue. Covering 10x10 keeps the
+  // middle 10 columns: all green.
+  Image wide = Image::Create(40, 10, PixelFormat::kRgb8).value();
+  for (int y = 0; y < 10; ++y) {
+    for (int x = 0; x < 40; ++x) {
+      uint8_t* p = wide.row(y) + 3 * x;
+      p[0] = x < 10 ? 255 : 0;
+      p[1] = x >= 10 && x < 30 ? 255 : 0;
+      p[2] = x >= 30 ? 255 : 0;
+    }
+  }
+  auto square = CoverFit(wide, 10, 10);
+  ASSERT_TRUE(square.ok());
+  EXPECT_EQ(square->width, 10);
+  EXPECT_EQ(square->height, 10);
+  for (size_t i = 0; i < 100; ++i) EXPECT_EQ(square->pixels[3 * i + 1], 255) << i;
+  // Upscaling to cover: 40x10 onto 80x80 is scaled by 8 (320x80), the middle 80 columns kept.
+  auto big = CoverFit(wide, 80, 80);
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->row(40)[3 * 40 + 1], 255);
+  // Same size is the identity.
+  EXPECT_EQ(CoverFit(wide, 40, 10)->pixels, wide.pixels);
+}
+
+}  // namespace
+}  // namespace bgone::imaging

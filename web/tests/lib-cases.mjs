@@ -98,6 +98,7 @@ test('removeBackground: the sample with model small gives a PNG whose alpha matc
         mean: alpha.data.reduce((a, b) => a + b, 0) / alpha.data.length,
         stages: [...new Set(stages.map((s) => s.stage))],
         lastDownload: download[download.length - 1],
+        inference: stages.filter((s) => s.stage === 'inference').map((s) => s.fraction),
       };
     });
     console.log(`# first run (download + inference): ${Date.now() - t0} ms, alpha mean |diff| vs CLI ${r.diff.toFixed(4)}`);
@@ -107,7 +108,11 @@ test('removeBackground: the sample with model small gives a PNG whose alpha matc
     assert.deepEqual(r.refSize, r.size);
     assert.ok(r.diff <= 1, `alpha differs from the CLI mask by ${r.diff} on average (limit 1)`);
     assert.ok(r.mean > 20 && r.mean < 235, `alpha mean ${r.mean} is implausible`);
-    assert.deepEqual(r.stages, ['download', 'load', 'inference', 'encode']);
+    assert.deepEqual(r.stages, ['download', 'load', 'inference', 'refine', 'encode']);
+    // Inference progress comes from the engine while it runs: many increasing fractions.
+    const inner = r.inference.filter((f) => f > 0 && f < 1);
+    assert.ok(inner.length >= 10, `only ${inner.length} inference progress events inside (0, 1)`);
+    for (let i = 1; i < r.inference.length; i++) assert.ok(r.inference[i] >= r.inference[i - 1], 'inference progress decreases');
     assert.equal(r.lastDownload.loaded, 44342436);
     assert.equal(r.lastDownload.fraction, 1);
     const models = modelRequests(requests);
@@ -299,6 +304,56 @@ test('options: background flattens onto an opaque colour, encoded as WebP',
     assert.equal(r.w, 512);
     assert.ok(r.opaque, 'flattened output is opaque');
     assert.ok(r.greenShare > 0.05 && r.greenShare < 0.95, `share of background-coloured pixels ${r.greenShare}`);
+  });
+
+test('options: trimap output, portrait-mode and image backgrounds, refinement off',
+  { skip, timeout: INFERENCE_TIMEOUT }, async () => {
+    const { page } = await open('/iso/');
+    const r = await page.evaluate(async () => {
+      const input = await (await fetch('/files/astronaut.png')).blob();
+      const opts = { model: 'small', modelBaseUrl: '/models/', threads: 2 };
+      const pixels = async (blob) => {
+        const bmp = await createImageBitmap(blob);
+        const c = new OffscreenCanvas(bmp.width, bmp.height);
+        const ctx = c.getContext('2d');
+        ctx.drawImage(bmp, 0, 0);
+        return ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+      };
+      const trimap = await pixels(await bgone.removeBackground(input, { ...opts, output: 'trimap' }));
+      const levels = new Set();
+      for (let i = 0; i < trimap.length; i += 4) levels.add(trimap[i]);
+      const blur = await pixels(await bgone.removeBackground(input, { ...opts, background: 'blur' }));
+      let blurOpaque = true;
+      for (let i = 3; i < blur.length; i += 4) if (blur[i] !== 255) blurOpaque = false;
+      // A plain blue picture as the background: where the mask is 0 the output is that blue.
+      const bgCanvas = new OffscreenCanvas(64, 32);
+      const bctx = bgCanvas.getContext('2d');
+      bctx.fillStyle = 'rgb(0 0 255)';
+      bctx.fillRect(0, 0, 64, 32);
+      const bgBlob = await bgCanvas.convertToBlob({ type: 'image/png' });
+      const onImage = await pixels(await bgone.removeBackground(input, { ...opts, background: { image: bgBlob } }));
+      const raw = await bgone.removeBackground(input, { ...opts, output: 'mask-array', refine: false });
+      const refined = await bgone.removeBackground(input, { ...opts, output: 'mask-array' });
+      let blueWhereBackground = 0, background = 0, changed = 0;
+      for (let i = 0; i < refined.data.length; i++) {
+        if (refined.data[i] !== raw.data[i]) changed++;
+        if (refined.data[i] === 0) {
+          background++;
+          const j = i * 4;
+          if (onImage[j] < 10 && onImage[j + 1] < 10 && onImage[j + 2] > 245) blueWhereBackground++;
+        }
+      }
+      return {
+        levels: [...levels].sort((a, b) => a - b), blurOpaque, blurLen: blur.length,
+        blueShare: blueWhereBackground / Math.max(1, background), background, changed,
+      };
+    });
+    assert.deepEqual(r.levels, [0, 128, 255]);
+    assert.ok(r.blurOpaque, 'portrait-mode output is opaque');
+    assert.equal(r.blurLen, 512 * 512 * 4);
+    assert.ok(r.background > 1000, 'the sample has background');
+    assert.ok(r.blueShare > 0.99, `image background shows where the mask is 0 (${r.blueShare})`);
+    assert.ok(r.changed > 0, 'refinement changes the mask somewhere');
   });
 
 test('worker crash: a worker that fails rejects the pending call, and the next call recovers',

@@ -190,13 +190,18 @@ for (const [name, modelPath] of [['small', SMALL_MODEL], ['medium', MEDIUM_MODEL
       || missing(CLI, 'native CLI (cmake --build --preset release)');
     if (skip) { t.skip(skip); return; }
 
-    // Native reference: the CLI's mask for the same photo and model.
+    // Native references: the CLI's raw mask (--no-refine) and its default, refined mask for the
+    // same photo and model.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bgone-wasm-'));
     const refPath = path.join(tmp, 'mask.png');
+    const refinedPath = path.join(tmp, 'refined.png');
     try {
-      execFileSync(CLI, ['--mask', '--model', modelPath, '-q', '--threads', '2', '-o', refPath, SAMPLE],
+      execFileSync(CLI, ['--mask', '--no-refine', '--model', modelPath, '-q', '--threads', '2', '-o', refPath, SAMPLE],
+        { stdio: 'inherit' });
+      execFileSync(CLI, ['--mask', '--model', modelPath, '-q', '--threads', '2', '-o', refinedPath, SAMPLE],
         { stdio: 'inherit' });
       const ref = decodePng(fs.readFileSync(refPath));
+      const refinedRef = decodePng(fs.readFileSync(refinedPath));
       const img = decodePng(fs.readFileSync(SAMPLE));
       assert.equal(ref.width, img.width);
       assert.equal(ref.height, img.height);
@@ -223,6 +228,12 @@ for (const [name, modelPath] of [['small', SMALL_MODEL], ['medium', MEDIUM_MODEL
       assert.equal(status, 0, `run failed: ${m.UTF8ToString(m._bgone_last_error())}`);
       // Re-read HEAPU8 after every call: the heap may have grown (and been replaced).
       const mask = m.HEAPU8.slice(maskPtr, maskPtr + n);
+      // Full-resolution refinement (capi: BGONE_REFINE_DEFAULT = 7), as the library does.
+      const refinedPtr = toHeap(m, mask);
+      assert.equal(m._bgone_refine_mask(seg.handle, rgbaPtr, refinedPtr, img.width, img.height, 7), 0,
+        `refine failed: ${m.UTF8ToString(m._bgone_last_error())}`);
+      const refined = m.HEAPU8.slice(refinedPtr, refinedPtr + n);
+      m._free(refinedPtr);
 
       // The pixel helpers on the result.
       assert.equal(m._bgone_apply_mask(rgbaPtr, maskPtr, img.width, img.height), 0);
@@ -249,10 +260,18 @@ for (const [name, modelPath] of [['small', SMALL_MODEL], ['medium', MEDIUM_MODEL
         if (d > max) max = d;
       }
       const mad = sum / n;
+      let rsum = 0, rmax = 0;
+      for (let i = 0; i < n; ++i) {
+        const d = Math.abs(refined[i] - refinedRef.rgba[i * 4]);
+        rsum += d;
+        if (d > rmax) rmax = d;
+      }
+      const rmad = rsum / n;
       t.diagnostic(`wasm st, ${name} model: create ${createMs.toFixed(0)} ms, one 1024x1024 inference ` +
         `${runMs.toFixed(0)} ms, heap ${(m.HEAPU8.length / 2 ** 20).toFixed(0)} MiB; ` +
-        `vs native mask: mean abs diff ${mad.toFixed(4)}, max ${max}`);
+        `vs native mask: mean abs diff ${mad.toFixed(4)}, max ${max}; refined: mean ${rmad.toFixed(4)}, max ${rmax}`);
       assert.ok(mad <= 1, `mean abs diff ${mad} > 1/255`);
+      assert.ok(rmad <= 1, `refined mask: mean abs diff ${rmad} > 1/255`);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

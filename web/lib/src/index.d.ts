@@ -26,12 +26,13 @@ export interface CustomModel {
 
 export type ModelChoice = 'medium' | 'small' | CustomModel;
 
-export type ProgressStage = 'download' | 'load' | 'inference' | 'encode';
+export type ProgressStage = 'download' | 'load' | 'inference' | 'refine' | 'encode';
 
 export interface Progress {
   /** download: the model comes over the network; load: the engine parses the model;
-   *  inference: the mask is computed (fraction 0 at the start, 1 at the end); encode: the output
-   *  image is encoded. */
+   *  inference: the mask is computed (fraction from 0 to 1 as the network runs); refine: the
+   *  mask is refined at full resolution and the output composed; encode: the output image is
+   *  encoded. */
   stage: ProgressStage;
   /** Bytes received so far (download only). */
   loaded?: number;
@@ -62,18 +63,28 @@ export interface CommonOptions {
 
 export interface RemoveBackgroundOptions extends CommonOptions {
   /** 'foreground' (default): the photo with the background made transparent (straight alpha)
-   *  or filled with `background`, as an encoded image Blob.
+   *  or replaced by `background`, as an encoded image Blob.
    *  'mask': the mask as a grayscale image Blob (white = foreground).
    *  'rgba': the foreground as ImageData (straight alpha).
-   *  'mask-array': the mask as raw bytes, one per pixel. */
-  output?: 'foreground' | 'mask' | 'rgba' | 'mask-array';
+   *  'mask-array': the mask as raw bytes, one per pixel.
+   *  'trimap': a grayscale image Blob: 255 foreground, 0 background, 128 the uncertain band
+   *  around the edge (for matting tools). */
+  output?: 'foreground' | 'mask' | 'rgba' | 'mask-array' | 'trimap';
   /** Encoding of Blob outputs. Default 'image/png'. */
   format?: 'image/png' | 'image/webp';
   /** 0..1, for image/webp (lossy). Default: the browser's. */
   quality?: number;
-  /** Flatten onto this opaque colour instead of making the background transparent: any CSS
-   *  colour ('white', '#0a0', 'rgb(1 2 3)') or [r, g, b]. */
-  background?: string | [number, number, number];
+  /** Replace the background instead of making it transparent: an opaque colour (any CSS colour
+   *  such as 'white', '#0a0', 'rgb(1 2 3)', or [r, g, b]); 'blur' for a blurred copy of the photo
+   *  behind the subject (portrait mode); or {image} for another picture, scaled to cover the
+   *  photo and centred. */
+  background?: string | [number, number, number] | 'blur' | { image: ImageInput };
+  /** Refine the model's mask at full resolution with the photo's colours (sharper hair and
+   *  edges; docs/QUALITY.md). Default true. */
+  refine?: boolean;
+  /** Replace the colours of semi-transparent edge pixels by the estimated foreground colour, so
+   *  the old background does not show through on a new one. Default true. */
+  decontaminate?: boolean;
   /** Refuse larger images. Default 100e6 pixels. */
   maxPixels?: number;
 }

@@ -6,7 +6,7 @@ import { MODELS } from './models.js';
 
 export { MODELS };
 
-const OUTPUTS = ['foreground', 'mask', 'rgba', 'mask-array'];
+const OUTPUTS = ['foreground', 'mask', 'rgba', 'mask-array', 'trimap'];
 const FORMATS = ['image/png', 'image/webp'];
 const STORAGES = ['auto', 'opfs', 'cache', 'none'];
 const DEFAULT_MAX_PIXELS = 100e6;
@@ -131,6 +131,23 @@ function parseColour(colour) {
   return [r, g, b];
 }
 
+function flag(value, name) {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw new Error(`bgone: option ${name} must be true or false`);
+  return value;
+}
+
+/** null (transparent), {kind: 'color', rgb}, {kind: 'blur'} or {kind: 'image', input} (packed later). */
+function parseBackground(background) {
+  if (background == null) return null;
+  if (background === 'blur') return { kind: 'blur' };
+  if (typeof background === 'object' && !Array.isArray(background) && 'image' in background) {
+    if (background.image == null) throw new Error('bgone: background.image is empty');
+    return { kind: 'image', input: background.image };
+  }
+  return { kind: 'color', rgb: parseColour(background) };
+}
+
 function defaultThreads() {
   const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated === true;
   if (!isolated) return 1;
@@ -167,7 +184,9 @@ function normalize(options = {}) {
     output,
     format,
     quality,
-    background: options.background == null ? null : parseColour(options.background),
+    background: parseBackground(options.background),
+    refine: flag(options.refine, 'refine'),
+    decontaminate: flag(options.decontaminate, 'decontaminate'),
     threads,
     storage,
     maxPixels,
@@ -214,6 +233,17 @@ export async function removeBackground(input, options = {}) {
   const packed = await packInput(input);
   const transfer = packed.transfer || [];
   delete packed.transfer;
+  if (opts.background && opts.background.kind === 'image') {
+    let image;
+    try {
+      image = await packInput(opts.background.input);
+    } catch (e) {
+      throw new Error(`bgone: background image: ${e && e.message ? e.message.replace(/^bgone: /, '') : e}`);
+    }
+    transfer.push(...(image.transfer || []));
+    delete image.transfer;
+    opts.background = { kind: 'image', image };
+  }
   return call('run', { input: packed, options: opts }, options.onProgress, transfer);
 }
 

@@ -17,6 +17,10 @@ const WASM_FILES = {
   'bgone-mt.worker.js': new URL('./bgone-mt.worker.js', import.meta.url).href,
 };
 
+// capi/bgone_c.h: BGONE_REFINE_DEFAULT (every refinement stage); the trimap band the CLI uses.
+const REFINE_DEFAULT = 7;
+const TRIMAP_GROW = 3;
+
 const STATUS_NAMES = ['OK', 'INVALID_ARGUMENT', 'MALFORMED', 'UNSUPPORTED', 'RESOURCE_EXHAUSTED',
   'IO_ERROR', 'INTERNAL'];
 
@@ -233,6 +237,15 @@ async function encode(pixels, width, height, format, quality) {
 async function run(input, options, progress) {
   // Decode first: a bad input fails fast, before any model download.
   const image = await decode(input, options.maxPixels);
+  const bg = options.background;
+  let bgImage = null;
+  if (bg && bg.kind === 'image') {
+    try {
+      bgImage = await decode(bg.image, options.maxPixels);
+    } catch (e) {
+      throw new Error(`bgone: background image: ${String(e && e.message ? e.message : e).replace(/^bgone: /, '')}`);
+    }
+  }
   const seg = await getSegmenter(options, progress);
   const M = seg.module;
   progress({ stage: 'inference', fraction: 0 });
@@ -240,38 +253,65 @@ async function run(input, options, progress) {
   const pixels = width * height;
   let rgbaPtr = 0;
   let maskPtr = 0;
+  let extraPtr = 0;
   let rgba;
   let mask;
   try {
     rgbaPtr = malloc(M, pixels * 4);
     maskPtr = malloc(M, pixels);
     heapU8(M).set(image.data, rgbaPtr);
-    check(M, M._bgone_segmenter_run(seg.ptr, rgbaPtr, width, height, maskPtr), 'computing the mask');
+    M.bgoneProgress = (f) => progress({ stage: 'inference', fraction: f });
+    try {
+      check(M, M._bgone_segmenter_run(seg.ptr, rgbaPtr, width, height, maskPtr), 'computing the mask');
+    } finally {
+      M.bgoneProgress = null;
+    }
     progress({ stage: 'inference', fraction: 1 });
+    progress({ stage: 'refine', fraction: 0 });
+    if (options.refine) {
+      check(M, M._bgone_refine_mask(seg.ptr, rgbaPtr, maskPtr, width, height, REFINE_DEFAULT),
+        'refining the mask');
+    }
+    const dc = options.decontaminate ? 1 : 0;
     if (options.output === 'mask' || options.output === 'mask-array') {
       mask = heapU8(M).slice(maskPtr, maskPtr + pixels);
+    } else if (options.output === 'trimap') {
+      extraPtr = malloc(M, pixels);
+      check(M, M._bgone_trimap(maskPtr, width, height, TRIMAP_GROW, extraPtr), 'making the trimap');
+      mask = heapU8(M).slice(extraPtr, extraPtr + pixels);
     } else {
-      if (options.background) {
-        const [r, g, b] = options.background;
-        check(M, M._bgone_flatten(rgbaPtr, maskPtr, width, height, r, g, b), 'flattening onto the background');
+      if (!bg) {
+        check(M, M._bgone_cutout(rgbaPtr, maskPtr, width, height, dc), 'cutting out');
+      } else if (bg.kind === 'color') {
+        const [r, g, b] = bg.rgb;
+        check(M, M._bgone_composite_color(rgbaPtr, maskPtr, width, height, r, g, b, dc),
+          'composing onto the background colour');
+      } else if (bg.kind === 'blur') {
+        check(M, M._bgone_composite_blur(rgbaPtr, maskPtr, width, height, dc),
+          'composing onto the blurred background');
       } else {
-        check(M, M._bgone_apply_mask(rgbaPtr, maskPtr, width, height), 'applying the mask');
+        extraPtr = malloc(M, bgImage.width * bgImage.height * 4);
+        heapU8(M).set(bgImage.data, extraPtr);
+        check(M, M._bgone_composite_image(rgbaPtr, maskPtr, width, height, extraPtr, bgImage.width,
+          bgImage.height, dc), 'composing onto the background image');
       }
       rgba = new Uint8ClampedArray(heapU8(M).slice(rgbaPtr, rgbaPtr + pixels * 4).buffer);
     }
+    progress({ stage: 'refine', fraction: 1 });
   } catch (e) {
     forgetOnTrap(e, M);
     throw e;
   } finally {
     if (rgbaPtr) M._free(rgbaPtr);
     if (maskPtr) M._free(maskPtr);
+    if (extraPtr) M._free(extraPtr);
   }
 
   if (options.output === 'mask-array') return { data: mask, width, height };
   if (options.output === 'rgba') return new ImageData(rgba, width, height);
   progress({ stage: 'encode', fraction: 0 });
   let out = rgba;
-  if (options.output === 'mask') {
+  if (options.output === 'mask' || options.output === 'trimap') {
     out = new Uint8ClampedArray(pixels * 4);
     for (let i = 0, j = 0; i < pixels; i++, j += 4) {
       const m = mask[i];

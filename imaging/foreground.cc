@@ -1,0 +1,162 @@
+#include "imaging/foreground.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "imaging/work_planes.h"
+
+namespace bgone::imaging {
+namespace {
+
+using internal::BoxMean;
+using internal::Plane;
+
+constexpr int kFirstRadius = 90;
+constexpr int kSecondRadius = 6;
+constexpr float kMinWeight = 1e-6f;
+
+Status CheckAlpha(const Image& image, const Image& alpha, int work_max_side) {
+  BG_RETURN_IF_ERROR(ValidateImage(image));
+  BG_RETURN_IF_ERROR(ValidateImage(alpha));
+  if (alpha.format != PixelFormat::kGray8 || alpha.width != image.width ||
+      alpha.height != image.height) {
+    return InvalidArgumentError("alpha must be gray8 with the size of the image (" +
+                                std::to_string(image.width) + "x" + std::to_string(image.height) +
+                                ")");
+  }
+  if (work_max_side < 64) return InvalidArgumentError("work_max_side must be at least 64");
+  return OkStatus();
+}
+
+// One blur-fusion step: smoothed F_s, B_s (out_f, out_b) from the current estimates f, b.
+void BlurStep(const Plane (&f)[3], const Plane (&b)[3], const Plane& alpha, int r,
+              Plane (&out_f)[3], Plane (&out_b)[3], ThreadPool* pool) {
+  const int w = alpha.width, h = alpha.height;
+  const size_t n = alpha.v.size();
+  Plane inv(w, h), sa, sb, tmp(w, h), num;
+  for (size_t i = 0; i < n; ++i) inv.v[i] = 1.0f - alpha.v[i];
+  BoxMean(alpha, r, &sa, pool);
+  BoxMean(inv, r, &sb, pool);
+  for (int c = 0; c < 3; ++c) {
+    for (size_t i = 0; i < n; ++i) tmp.v[i] = f[c].v[i] * alpha.v[i];
+    BoxMean(tmp, r, &num, pool);
+    out_f[c] = Plane(w, h);
+    for (size_t i = 0; i < n; ++i) {
+      out_f[c].v[i] = sa.v[i] > kMinWeight ? num.v[i] / sa.v[i] : f[c].v[i];
+    }
+    for (size_t i = 0; i < n; ++i) tmp.v[i] = b[c].v[i] * inv.v[i];
+    BoxMean(tmp, r, &num, pool);
+    out_b[c] = Plane(w, h);
+    for (size_t i = 0; i < n; ++i) {
+      out_b[c].v[i] = sb.v[i] > kMinWeight ? num.v[i] / sb.v[i] : b[c].v[i];
+    }
+  }
+}
+
+}  // namespace
+
+StatusOr<Image> EstimateForeground(const Image& image, const Image& alpha,
+                                   const ForegroundOptions& options, ThreadPool* pool) {
+  BG_RETURN_IF_ERROR(CheckAlpha(image, alpha, options.work_max_side));
+  const int factor = internal::WorkFactor(image.width, image.height, options.work_max_side);
+  BG_ASSIGN_OR_RETURN(internal::WorkImage work,
+                      internal::MakeWorkImage(image, &alpha, factor, pool));
+  const Plane& a = work.gray;
+  const size_t n = a.v.size();
+  // First pass from F = B = I, then the full-resolution-style update on the work planes.
+  Plane fs[3], bs[3];
+  BlurStep(work.rgb, work.rgb, a, kFirstRadius, fs, bs, pool);
+  Plane f1[3], b1[3];
+  for (int c = 0; c < 3; ++c) {
+    f1[c] = Plane(a.width, a.height);
+    b1[c] = Plane(a.width, a.height);
+    for (size_t i = 0; i < n; ++i) {
+      const float al = a.v[i];
+      const float residual = work.rgb[c].v[i] - al * fs[c].v[i] - (1.0f - al) * bs[c].v[i];
+      f1[c].v[i] = std::clamp(fs[c].v[i] + al * residual, 0.0f, 1.0f);
+      b1[c].v[i] = std::clamp(bs[c].v[i] + (1.0f - al) * residual, 0.0f, 1.0f);
+    }
+  }
+  BlurStep(f1, b1, a, kSecondRadius, fs, bs, pool);
+
+  BG_ASSIGN_OR_RETURN(Image out, Image::Create(image.width, image.height, PixelFormat::kRgb8));
+  const internal::AxisTaps xs = internal::MakeAxisTaps(image.width, a.width, factor);
+  const internal::AxisTaps ys = internal::MakeAxisTaps(image.height, a.height, factor);
+  const int channels = image.channels();
+  internal::ForEachRowBand(image.height, options.band_rows, pool, [&](int y0, int y1) {
+    for (int y = y0; y < y1; ++y) {
+      const uint8_t* px = image.row(y);
+      const uint8_t* ar = alpha.row(y);
+      uint8_t* o = out.row(y);
+      for (int x = 0; x < image.width; ++x) {
+        const uint8_t* p = px + static_cast<size_t>(x) * channels;
+        for (int c = 0; c < 3; ++c) {
+          const uint8_t colour = channels == 1 ? p[0] : p[c];
+          if (ar[x] == 255) {
+            o[3 * x + c] = colour;
+            continue;
+          }
+          const float al = ar[x] * (1.0f / 255.0f);
+          const float f = internal::Bilerp(fs[c], xs, ys, x, y);
+          const float b = internal::Bilerp(bs[c], xs, ys, x, y);
+          const float residual = colour * (1.0f / 255.0f) - al * f - (1.0f - al) * b;
+          o[3 * x + c] = internal::ToByte(f + al * residual);
+        }
+      }
+    }
+  });
+  return out;
+}
+
+StatusOr<Image> BlurredBackground(const Image& image, const Image& alpha,
+                                  const ForegroundOptions& options, ThreadPool* pool) {
+  BG_RETURN_IF_ERROR(CheckAlpha(image, alpha, options.work_max_side));
+  const int factor = internal::WorkFactor(image.width, image.height, options.work_max_side);
+  BG_ASSIGN_OR_RETURN(internal::WorkImage work,
+                      internal::MakeWorkImage(image, &alpha, factor, pool));
+  const int w = work.gray.width, h = work.gray.height;
+  const size_t n = work.gray.v.size();
+  const int radius = std::max(1, static_cast<int>(std::lround(0.015 * std::max(w, h))));
+  // Normalised convolution: blur(I (1 - a)) / blur(1 - a), with a little of the plain blur mixed
+  // in where the subject covers the whole window.
+  constexpr float kPlainWeight = 0.02f;
+  auto blur3 = [&](Plane p) {
+    Plane t;
+    for (int k = 0; k < 3; ++k) {
+      BoxMean(p, radius, &t, pool);
+      std::swap(p, t);
+    }
+    return p;
+  };
+  Plane weight(w, h);
+  for (size_t i = 0; i < n; ++i) weight.v[i] = 1.0f - work.gray.v[i];
+  const Plane den = blur3(weight);
+  Plane colour[3];
+  for (int c = 0; c < 3; ++c) {
+    Plane num(w, h);
+    for (size_t i = 0; i < n; ++i) num.v[i] = work.rgb[c].v[i] * weight.v[i];
+    num = blur3(std::move(num));
+    const Plane plain = blur3(work.rgb[c]);
+    colour[c] = Plane(w, h);
+    for (size_t i = 0; i < n; ++i) {
+      colour[c].v[i] = (num.v[i] + kPlainWeight * plain.v[i]) / (den.v[i] + kPlainWeight);
+    }
+  }
+  BG_ASSIGN_OR_RETURN(Image out, Image::Create(image.width, image.height, PixelFormat::kRgb8));
+  const internal::AxisTaps xs = internal::MakeAxisTaps(image.width, w, factor);
+  const internal::AxisTaps ys = internal::MakeAxisTaps(image.height, h, factor);
+  internal::ForEachRowBand(image.height, options.band_rows, pool, [&](int y0, int y1) {
+    for (int y = y0; y < y1; ++y) {
+      uint8_t* o = out.row(y);
+      for (int x = 0; x < image.width; ++x) {
+        for (int c = 0; c < 3; ++c) {
+          o[3 * x + c] = internal::ToByte(internal::Bilerp(colour[c], xs, ys, x, y));
+        }
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace bgone::imaging
