@@ -121,6 +121,37 @@ describe('web app', { skip: skip ?? false }, () => {
     }
   });
 
+  test('photos dropped on the drop zone or pasted from the clipboard are queued and processed', async () => {
+    const before = await page.locator('.item[data-state="done"]').count();
+    const b64 = readFileSync(h.SAMPLE).toString('base64');
+    const accepted = await page.evaluate(async (data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const zone = document.getElementById('dropzone');
+      const dropped = new DataTransfer();
+      dropped.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+      const over = new DragEvent('dragover', { dataTransfer: dropped, bubbles: true, cancelable: true });
+      zone.dispatchEvent(over);
+      const drop = new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true });
+      zone.dispatchEvent(drop);
+      // A pasted screenshot arrives as "image.png": the app names it pasted-<time>-0.png.
+      const pasted = new DataTransfer();
+      pasted.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      const paste = new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true, cancelable: true });
+      document.dispatchEvent(paste);
+      return { dragoverHandled: over.defaultPrevented, dropHandled: drop.defaultPrevented, pasteHandled: paste.defaultPrevented };
+    }, b64);
+    assert.deepEqual(accepted, { dragoverHandled: true, dropHandled: true, pasteHandled: true });
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('.item[data-state="done"]').length >= n ||
+        document.querySelector('.item[data-state="failed"]') !== null,
+      before + 2, { timeout: 300_000, polling: 250 });
+    const failed = await page.locator('.item[data-state="failed"] .state').allTextContents();
+    assert.deepEqual(failed, []);
+    const names = await page.locator('.item .name').allTextContents();
+    assert.ok(names.includes('dropped.png'), `queue: ${names.join(', ')}`);
+    assert.ok(names.some((n) => /^pasted-\d+-0\.png$/.test(n)), `queue: ${names.join(', ')}`);
+  });
+
   test('colour and image backgrounds and WebP output are composed in the page', async () => {
     await page.check('#bg-color');
     await page.fill('#bg-color-value', '#00ff00');
