@@ -69,6 +69,17 @@ export async function launch() {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
 
+/** A browser context with an on-disk profile in `dir` (not off-the-record, unlike launch()'s
+ *  contexts: Chromium's installability check refuses incognito profiles). */
+export async function launchPersistent(dir) {
+  ensureHeaders();
+  for (const name of ['Request', 'Response', 'FormData']) {
+    if (typeof globalThis[name] !== 'function') globalThis[name] = class {};
+  }
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
 /** Records every request the context makes (pages, workers, service worker). */
 export function recordRequests(context) {
   const log = [];

@@ -1,6 +1,6 @@
 // tools/serve.mjs (headers, MIME types, no directory traversal) and the app's PWA plumbing in
-// headless Chromium: the manifest, the service worker's precache, and its cross-origin isolation
-// fallback on a host that sends no COOP/COEP. Needs dist/ (bash scripts/serve.sh --build-only).
+// headless Chromium: the manifest, the service worker's precache, Chromium's own installability
+// check, and the service worker's cross-origin isolation fallback on a host that sends no COOP/COEP. Needs dist/ (bash scripts/serve.sh --build-only).
 //
 //   node --no-experimental-fetch --test web/tests/
 import assert from 'node:assert/strict';
@@ -107,6 +107,27 @@ describe('PWA', { skip: skip ?? false }, () => {
       for (const f of precache) assert.equal((await get(url, f.slice(1) || '/')).status, 200, f);
     } finally {
       server.close();
+    }
+  });
+
+  test('Chromium finds the app installable (DevTools Page.getInstallabilityErrors is empty)', async () => {
+    const { server, url } = await h.startServer();
+    const profile = mkdtempSync(path.join(tmpdir(), 'bgone-profile-'));
+    const context = await h.launchPersistent(profile);
+    try {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+      const cdp = await context.newCDPSession(page);
+      const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+      assert.deepEqual(installabilityErrors, []);
+      const manifest = await cdp.send('Page.getAppManifest');
+      assert.deepEqual(manifest.errors, []);
+      assert.ok(manifest.url.endsWith('.webmanifest') || manifest.url.endsWith('.json'), manifest.url);
+    } finally {
+      await context.close();
+      server.close();
+      rmSync(profile, { recursive: true, force: true });
     }
   });
 
