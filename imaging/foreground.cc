@@ -16,17 +16,12 @@ constexpr int kFirstRadius = 90;
 constexpr int kSecondRadius = 6;
 constexpr float kMinWeight = 1e-6f;
 
-Status CheckAlpha(const Image& image, const Image& alpha, int work_max_side) {
-  BG_RETURN_IF_ERROR(ValidateImage(image));
-  BG_RETURN_IF_ERROR(ValidateImage(alpha));
-  if (alpha.format != PixelFormat::kGray8 || alpha.width != image.width ||
-      alpha.height != image.height) {
-    return InvalidArgumentError("alpha must be gray8 with the size of the image (" +
-                                std::to_string(image.width) + "x" + std::to_string(image.height) +
-                                ")");
-  }
-  if (work_max_side < 64) return InvalidArgumentError("work_max_side must be at least 64");
-  return OkStatus();
+// The checks, then the photo and alpha reduced to the work resolution.
+StatusOr<internal::WorkImage> WorkPlanes(const Image& image, const Image& alpha,
+                                         const ForegroundOptions& options, ThreadPool* pool) {
+  BG_RETURN_IF_ERROR(internal::CheckPhotoAndMatte(image, alpha, "alpha", options.work_max_side));
+  const int factor = internal::WorkFactor(image.width, image.height, options.work_max_side);
+  return internal::MakeWorkImage(image, &alpha, factor, pool);
 }
 
 // One blur-fusion step: smoothed F_s, B_s (out_f, out_b) from the current estimates f, b.
@@ -58,10 +53,8 @@ void BlurStep(const Plane (&f)[3], const Plane (&b)[3], const Plane& alpha, int 
 
 StatusOr<Image> EstimateForeground(const Image& image, const Image& alpha,
                                    const ForegroundOptions& options, ThreadPool* pool) {
-  BG_RETURN_IF_ERROR(CheckAlpha(image, alpha, options.work_max_side));
-  const int factor = internal::WorkFactor(image.width, image.height, options.work_max_side);
-  BG_ASSIGN_OR_RETURN(internal::WorkImage work,
-                      internal::MakeWorkImage(image, &alpha, factor, pool));
+  BG_ASSIGN_OR_RETURN(internal::WorkImage work, WorkPlanes(image, alpha, options, pool));
+  const int factor = work.factor;
   const Plane& a = work.gray;
   const size_t n = a.v.size();
   // First pass from F = B = I, then the full-resolution-style update on the work planes.
@@ -111,10 +104,8 @@ StatusOr<Image> EstimateForeground(const Image& image, const Image& alpha,
 
 StatusOr<Image> BlurredBackground(const Image& image, const Image& alpha,
                                   const ForegroundOptions& options, ThreadPool* pool) {
-  BG_RETURN_IF_ERROR(CheckAlpha(image, alpha, options.work_max_side));
-  const int factor = internal::WorkFactor(image.width, image.height, options.work_max_side);
-  BG_ASSIGN_OR_RETURN(internal::WorkImage work,
-                      internal::MakeWorkImage(image, &alpha, factor, pool));
+  BG_ASSIGN_OR_RETURN(internal::WorkImage work, WorkPlanes(image, alpha, options, pool));
+  const int factor = work.factor;
   const int w = work.gray.width, h = work.gray.height;
   const size_t n = work.gray.v.size();
   const int radius = std::max(1, static_cast<int>(std::lround(0.015 * std::max(w, h))));

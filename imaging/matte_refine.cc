@@ -222,18 +222,7 @@ Plane MinMaxFilter(const Plane& in, int r, bool take_min) {
 
 StatusOr<Image> RefineMatte(const Image& image, const Image& mask,
                             const MatteRefineOptions& options, ThreadPool* pool) {
-  BG_RETURN_IF_ERROR(ValidateImage(image));
-  BG_RETURN_IF_ERROR(ValidateImage(mask));
-  if (mask.format != PixelFormat::kGray8 || mask.width != image.width ||
-      mask.height != image.height) {
-    return InvalidArgumentError("mask must be gray8 with the size of the image (" +
-                                std::to_string(image.width) + "x" + std::to_string(image.height) +
-                                ")");
-  }
-  if (options.work_max_side < 64) {
-    return InvalidArgumentError("work_max_side must be at least 64, got " +
-                                std::to_string(options.work_max_side));
-  }
+  BG_RETURN_IF_ERROR(internal::CheckPhotoAndMatte(image, mask, "mask", options.work_max_side));
   const int factor = internal::WorkFactor(image.width, image.height, options.work_max_side);
   BG_ASSIGN_OR_RETURN(internal::WorkImage work,
                       internal::MakeWorkImage(image, &mask, factor, pool));

@@ -5,6 +5,23 @@
 
 namespace bgone::imaging::internal {
 
+Status CheckPhotoAndMatte(const Image& image, const Image& matte, const char* what,
+                          int work_max_side) {
+  BG_RETURN_IF_ERROR(ValidateImage(image));
+  BG_RETURN_IF_ERROR(ValidateImage(matte));
+  if (matte.format != PixelFormat::kGray8 || matte.width != image.width ||
+      matte.height != image.height) {
+    return InvalidArgumentError(std::string(what) + " must be gray8 with the size of the image (" +
+                                std::to_string(image.width) + "x" + std::to_string(image.height) +
+                                ")");
+  }
+  if (work_max_side < 64) {
+    return InvalidArgumentError("work_max_side must be at least 64, got " +
+                                std::to_string(work_max_side));
+  }
+  return OkStatus();
+}
+
 int WorkFactor(int width, int height, int max_side) {
   const int side = std::max(width, height);
   if (max_side <= 0 || side <= max_side) return 1;

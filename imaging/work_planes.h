@@ -29,6 +29,12 @@ struct Plane {
   float at(int x, int y) const { return v[static_cast<size_t>(y) * width + x]; }
 };
 
+// Checks a photo and its matte (mask or alpha; `what` names it in the message) for the
+// refinement and foreground functions: both valid, the matte Gray8 of the photo's size, and
+// work_max_side >= 64.
+Status CheckPhotoAndMatte(const Image& image, const Image& matte, const char* what,
+                          int work_max_side);
+
 // The integer block size f >= 1 such that ceil(max(w, h) / f) <= max_side.
 int WorkFactor(int width, int height, int max_side);
 

@@ -47,6 +47,8 @@ struct ConvShape {
 // Which micro-kernel family to use. kAuto picks the best the CPU supports.
 enum class ConvIsa { kAuto, kGeneric, kAvx2, kAvx512 };
 bool ConvIsaAvailable(ConvIsa isa);
+// The families this CPU can run, from the portable one to the widest (kAuto excluded).
+std::vector<ConvIsa> AvailableConvIsas();
 const char* ConvIsaName(ConvIsa isa);
 
 // Which algorithm PackedConvF32 uses. kAuto: Winograd F(4x4, 3x3) (winograd.h) for 3x3 stride-1

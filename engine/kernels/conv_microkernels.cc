@@ -407,6 +407,14 @@ MicroKernels GetMicroKernels(ConvIsa isa) {
 
 namespace bgone::kernels {
 
+std::vector<ConvIsa> AvailableConvIsas() {
+  std::vector<ConvIsa> v;
+  for (ConvIsa isa : {ConvIsa::kGeneric, ConvIsa::kAvx2, ConvIsa::kAvx512}) {
+    if (ConvIsaAvailable(isa)) v.push_back(isa);
+  }
+  return v;
+}
+
 bool ConvIsaAvailable(ConvIsa isa) {
   switch (isa) {
     case ConvIsa::kAuto:

@@ -27,8 +27,7 @@ struct Variant {
 
 std::vector<Variant> AvailableVariants() {
   std::vector<Variant> v;
-  for (ConvIsa isa : {ConvIsa::kGeneric, ConvIsa::kAvx2, ConvIsa::kAvx512}) {
-    if (!ConvIsaAvailable(isa)) continue;
+  for (ConvIsa isa : AvailableConvIsas()) {
     for (ConvIntScheme scheme : {ConvIntScheme::kInt16Pairs, ConvIntScheme::kU8S8Quads}) {
       v.push_back({isa, scheme});
     }

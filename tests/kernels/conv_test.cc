@@ -15,14 +15,6 @@
 namespace bgone::kernels {
 namespace {
 
-std::vector<ConvIsa> AvailableIsas() {
-  std::vector<ConvIsa> v;
-  for (ConvIsa isa : {ConvIsa::kGeneric, ConvIsa::kAvx2, ConvIsa::kAvx512}) {
-    if (ConvIsaAvailable(isa)) v.push_back(isa);
-  }
-  return v;
-}
-
 // A random but valid geometry; `big` allows larger channel counts.
 ConvShape RandomShape(std::mt19937& rng, bool big) {
   auto r = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -99,7 +91,7 @@ TEST(PackedConvF32, MatchesReferenceOnRandomShapes) {
     std::vector<float> w = RandomFloats(rng, WeightSize(s));
     std::vector<float> bias = iter % 3 == 0 ? std::vector<float>() : RandomFloats(rng, s.out_c);
     bool relu = iter % 5 == 1;
-    for (ConvIsa isa : AvailableIsas()) {
+    for (ConvIsa isa : AvailableConvIsas()) {
       auto packed = PackedConvF32::Pack(s, w.data(), isa);
       ASSERT_TRUE(packed.ok()) << packed.status().ToString();
       EXPECT_EQ((*packed)->isa(), isa);
@@ -133,7 +125,7 @@ TEST(PackedConvF32, IsNetLikeShapes) {
     std::vector<float> x = RandomFloats(rng, InputSize(s));
     std::vector<float> w = RandomFloats(rng, WeightSize(s));
     std::vector<float> bias = RandomFloats(rng, s.out_c);
-    for (ConvIsa isa : AvailableIsas()) {
+    for (ConvIsa isa : AvailableConvIsas()) {
       // kAuto may pick Winograd (winograd_test.cc checks it with its own bound); kDirect keeps
       // the direct path covered on the same shapes.
       for (ConvAlgo algo : {ConvAlgo::kDirect, ConvAlgo::kAuto}) {
@@ -207,7 +199,7 @@ TEST(PackedConvInteger, ExactlyMatchesReference) {
     in.w_zero_points = wzp.data();
     std::vector<int32_t> ref(static_cast<size_t>(OutputSize(s)));
     ConvIntegerReference(s, in, ref.data());
-    for (ConvIsa isa : AvailableIsas()) {
+    for (ConvIsa isa : AvailableConvIsas()) {
       auto packed = PackedConvInteger::Pack(s, in, isa);
       ASSERT_TRUE(packed.ok());
       for (int threads : {1, 2, 3}) {
@@ -240,7 +232,7 @@ TEST(PackedConvInteger, DeepIsNetLikeShape) {
   in.w_zero_points = wzp.data();
   std::vector<int32_t> ref(static_cast<size_t>(OutputSize(s)));
   ConvIntegerReference(s, in, ref.data());
-  for (ConvIsa isa : AvailableIsas()) {
+  for (ConvIsa isa : AvailableConvIsas()) {
     auto packed = PackedConvInteger::Pack(s, in, isa);
     ASSERT_TRUE(packed.ok());
     std::vector<int32_t> y(ref.size());

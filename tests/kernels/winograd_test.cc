@@ -20,14 +20,6 @@
 namespace bgone::kernels {
 namespace {
 
-std::vector<ConvIsa> AvailableIsas() {
-  std::vector<ConvIsa> v;
-  for (ConvIsa isa : {ConvIsa::kGeneric, ConvIsa::kAvx2, ConvIsa::kAvx512}) {
-    if (ConvIsaAvailable(isa)) v.push_back(isa);
-  }
-  return v;
-}
-
 std::vector<float> RandomFloats(std::mt19937& rng, int64_t n) {
   std::uniform_real_distribution<float> d(-1, 1);
   std::vector<float> v(static_cast<size_t>(n));
@@ -159,7 +151,7 @@ TEST(Winograd, MatchesReferenceOnRandomShapes) {
     const int64_t dh = dils[iter % 5], dw = iter % 7 == 3 ? dils[(iter + 2) % 5] : dh;
     Case c = MakeCase(rng, RandomShape(rng, 23, 40, 40, dh, dw), iter % 3 != 0, iter % 2 == 1);
     ThreadPool pool(2);
-    for (ConvIsa isa : AvailableIsas()) {
+    for (ConvIsa isa : AvailableConvIsas()) {
       const std::string name = std::string(ConvIsaName(isa)) + "/" + WinogradTargetName(isa);
       ExpectCloseToReference(c, RunWinograd(c, isa, iter % 4 == 0 ? nullptr : &pool), name);
       // Through PackedConvF32: the transform reads its panels (mr of the ISA).
@@ -178,7 +170,7 @@ TEST(Winograd, MatchesReferenceOnWideRows) {
     c.s.out_w = c.s.in_w + 2 * c.s.pad_l - 2 * dil;  // pad_r = pad_l
     c.x = RandomFloats(rng, c.s.batch * c.s.in_c * c.s.in_h * c.s.in_w);
     ThreadPool pool(2);
-    for (ConvIsa isa : AvailableIsas()) {
+    for (ConvIsa isa : AvailableConvIsas()) {
       ExpectCloseToReference(c, RunPacked(c, isa, &pool), WinogradTargetName(isa));
     }
   }
@@ -196,7 +188,7 @@ TEST(Winograd, ManyChannelsInSeveralWeightPasses) {
   ASSERT_GT(36 * s.in_c * s.out_c * 4, kWinogradWeightChunkBytes);
   Case c = MakeCase(rng, s, true, true);
   ThreadPool pool(2);
-  ConvIsa best = AvailableIsas().back();
+  ConvIsa best = AvailableConvIsas().back();
   ExpectCloseToReference(c, RunPacked(c, best, &pool), WinogradTargetName(best));
 }
 
@@ -206,7 +198,7 @@ TEST(Winograd, TargetsAgreeWithGeneric) {
   Case c = MakeCase(rng, RandomShape(rng, 40, 30, 90, 1, 1), true, false);
   ThreadPool pool(2);
   std::vector<float> generic = RunWinograd(c, ConvIsa::kGeneric, &pool);
-  for (ConvIsa isa : AvailableIsas()) {
+  for (ConvIsa isa : AvailableConvIsas()) {
     std::vector<float> y = RunWinograd(c, isa, &pool);
     double worst = 0, scale = 0;
     for (size_t i = 0; i < y.size(); ++i) {
@@ -229,7 +221,7 @@ TEST(Winograd, BitIdenticalAcrossThreadCountsAndRuns) {
       s.out_h = s.out_w = 90;
     }
     Case c = MakeCase(rng, s, true, iter % 2 == 0);
-    for (ConvIsa isa : AvailableIsas()) {
+    for (ConvIsa isa : AvailableConvIsas()) {
       std::vector<float> y1 = RunPacked(c, isa, nullptr);
       for (int threads : {1, 2, 4, 2}) {
         ThreadPool pool(threads);
