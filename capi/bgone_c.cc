@@ -4,6 +4,7 @@
 #include <functional>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <new>
 #include <string>
@@ -131,12 +132,17 @@ ProgressHook GetProgressHook() { return g_progress_hook; }
 
 extern "C" {
 
-int bgone_segmenter_create(const uint8_t* model, size_t size, int threads, BgoneSegmenter** out) {
+namespace {
+
+// `owned`, when set, owns `model`'s bytes (see bgone_segmenter_create_owned).
+int CreateSegmenter(const uint8_t* model, size_t size, std::shared_ptr<const void> owned,
+                    int threads, BgoneSegmenter** out) {
   if (out == nullptr) return Report(bgone::InvalidArgumentError("out is null"));
   *out = nullptr;
   if (model == nullptr || size == 0) return Report(bgone::InvalidArgumentError("empty model"));
   try {
-    auto m = bgone::Model::FromBytes(model, size);
+    auto m = owned ? bgone::Model::FromSharedBytes(std::move(owned), model, size)
+                   : bgone::Model::FromBytes(model, size);
     if (!m.ok()) return Report(m.status());
     auto seg = bgone::imaging::IsNetSegmenter::Create(std::move(*m));
     if (!seg.ok()) return Report(seg.status());
@@ -148,6 +154,24 @@ int bgone_segmenter_create(const uint8_t* model, size_t size, int threads, Bgone
   } catch (const std::bad_alloc&) {
     return Report(bgone::ResourceExhaustedError("out of memory while loading the model"));
   }
+}
+
+}  // namespace
+
+int bgone_segmenter_create(const uint8_t* model, size_t size, int threads, BgoneSegmenter** out) {
+  return CreateSegmenter(model, size, nullptr, threads, out);
+}
+
+int bgone_segmenter_create_owned(uint8_t* model, size_t size, int threads, BgoneSegmenter** out) {
+  std::shared_ptr<const void> owned;
+  try {
+    owned = std::shared_ptr<const void>(model, [](const void* p) { std::free(const_cast<void*>(p)); });
+  } catch (const std::bad_alloc&) {
+    std::free(model);
+    if (out != nullptr) *out = nullptr;
+    return Report(bgone::ResourceExhaustedError("out of memory while loading the model"));
+  }
+  return CreateSegmenter(model, size, std::move(owned), threads, out);
 }
 
 int bgone_segmenter_run(BgoneSegmenter* segmenter, const uint8_t* rgba, int width, int height,

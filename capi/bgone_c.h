@@ -30,6 +30,11 @@ typedef struct BgoneSegmenter BgoneSegmenter;
  * threads <= 1 runs everything on the calling thread. */
 int bgone_segmenter_create(const uint8_t* model, size_t size, int threads, BgoneSegmenter** out);
 
+/* Same, without copying the weights: takes ownership of `model`, a buffer from malloc() (in
+ * WebAssembly, the module's _malloc), and frees it when the last weight viewing it is released,
+ * or before returning on failure. The caller must not use or free it after the call. */
+int bgone_segmenter_create_owned(uint8_t* model, size_t size, int threads, BgoneSegmenter** out);
+
 /* Computes the foreground mask of an 8-bit sRGB RGBA image (straight alpha, row-major, tightly
  * packed, width * height * 4 bytes; the alpha channel is ignored by the model). Writes
  * width * height bytes, 255 = foreground, to mask_out. */

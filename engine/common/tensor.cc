@@ -155,6 +155,34 @@ StatusOr<Tensor> Tensor::FromBytes(DType dtype, const Shape& shape, const void* 
   return t;
 }
 
+StatusOr<Tensor> Tensor::View(std::shared_ptr<const void> owner, const void* data, size_t size,
+                              DType dtype, const Shape& shape) {
+  size_t esize = DTypeSize(dtype);
+  if (esize == 0) return UnsupportedError(std::string("tensor type ") + DTypeName(dtype));
+  BG_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(shape));
+  if (static_cast<uint64_t>(n) * esize != size) {
+    return MalformedError("tensor data has " + std::to_string(size) + " bytes, shape " +
+                          ShapeToString(shape) + " of " + DTypeName(dtype) + " needs " +
+                          std::to_string(static_cast<uint64_t>(n) * esize));
+  }
+  if (owner == nullptr || (size > 0 && data == nullptr)) {
+    return InvalidArgumentError("tensor view without an owner or data");
+  }
+  if (reinterpret_cast<uintptr_t>(data) % esize != 0) {
+    return InvalidArgumentError("tensor view data is not aligned to its element size");
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.num_elements_ = n;
+  // Aliasing constructor: shares `owner`'s reference count, points at the view's bytes.
+  t.storage_ = std::shared_ptr<std::byte>(std::const_pointer_cast<void>(owner),
+                                          static_cast<std::byte*>(const_cast<void*>(data)));
+  t.data_ = t.storage_.get();
+  t.capacity_ = size;
+  return t;
+}
+
 Tensor Tensor::Reshaped(const Shape& shape) const {
   Tensor t = *this;
   t.shape_ = shape;

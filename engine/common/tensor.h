@@ -61,6 +61,11 @@ class Tensor {
   // Copies `bytes` (must equal the shape's byte size) into new storage.
   static StatusOr<Tensor> FromBytes(DType dtype, const Shape& shape, const void* bytes,
                                     size_t size);
+  // A tensor over `size` bytes at `data` that someone else allocated, without a copy: the tensor
+  // keeps `owner` alive, and `data` must stay valid (and unmodified by others) while it lives.
+  // `data` must be aligned to the element size; `size` must equal the shape's byte size.
+  static StatusOr<Tensor> View(std::shared_ptr<const void> owner, const void* data, size_t size,
+                               DType dtype, const Shape& shape);
   template <typename T>
   static StatusOr<Tensor> FromVector(DType dtype, const Shape& shape, const std::vector<T>& v) {
     return FromBytes(dtype, shape, v.data(), v.size() * sizeof(T));

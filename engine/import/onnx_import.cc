@@ -83,7 +83,10 @@ void CopyConverted(const std::vector<Src>& src, Tensor* t) {
   for (size_t i = 0; i < src.size(); ++i) d[i] = static_cast<Dst>(src[i]);
 }
 
-StatusOr<Tensor> BuildTensor(const TensorFields& tf, const std::string& path) {
+// `owner`, when set, keeps the bytes tf.raw points into alive: raw data aligned to its element
+// size then becomes a view of them instead of a copy.
+StatusOr<Tensor> BuildTensor(const TensorFields& tf, const std::string& path,
+                             const std::shared_ptr<const void>& owner) {
   std::string where = path + (tf.name.empty() ? "" : " ('" + tf.name + "')");
   if (tf.external) return UnsupportedError(where + ": external tensor data is not supported");
   if (tf.segmented) return UnsupportedError(where + ": segmented tensors are not supported");
@@ -105,7 +108,11 @@ StatusOr<Tensor> BuildTensor(const TensorFields& tf, const std::string& path) {
                             ShapeToString(tf.dims) + " of " + DTypeName(dtype) + " need " +
                             std::to_string(n * esize));
     }
-    auto t = Tensor::FromBytes(dtype, tf.dims, tf.raw, tf.raw_size);  // host is little-endian
+    // Host is little-endian, like the format.
+    bool aligned = reinterpret_cast<uintptr_t>(tf.raw) % esize == 0;
+    auto t = owner != nullptr && aligned
+                 ? Tensor::View(owner, tf.raw, tf.raw_size, dtype, tf.dims)
+                 : Tensor::FromBytes(dtype, tf.dims, tf.raw, tf.raw_size);
     if (!t.ok()) return t.status().WithContext(where);
     return t;
   }
@@ -153,12 +160,13 @@ StatusOr<Tensor> BuildTensor(const TensorFields& tf, const std::string& path) {
   return t;
 }
 
-StatusOr<Tensor> ParseTensorField(const Field& f, const std::string& path, std::string* name) {
+StatusOr<Tensor> ParseTensorField(const Field& f, const std::string& path, std::string* name,
+                                  const std::shared_ptr<const void>& owner = nullptr) {
   BG_RETURN_IF_ERROR(pb::ExpectType(f, WireType::kLengthDelimited, "tensor").WithContext(path));
   TensorFields tf;
   BG_RETURN_IF_ERROR(ReadTensorFields(f, path, &tf));
   if (name) *name = tf.name;
-  return BuildTensor(tf, path);
+  return BuildTensor(tf, path, owner);
 }
 
 // ---- ValueInfoProto -----------------------------------------------------------------------
@@ -350,7 +358,7 @@ Status ReadNode(const Field& msg, const std::string& path, RawNode* n) {
 
 // ---- GraphProto -> ir::Graph ----------------------------------------------------------------
 
-Status BuildGraph(const Field& graph_field, ir::Graph* g) {
+Status BuildGraph(const Field& graph_field, ir::Graph* g, const std::shared_ptr<const void>& owner) {
   const std::string path = "graph";
   BG_RETURN_IF_ERROR(pb::ExpectType(graph_field, WireType::kLengthDelimited, "graph").WithContext("model"));
   std::vector<RawNode> nodes;
@@ -371,7 +379,7 @@ Status BuildGraph(const Field& graph_field, ir::Graph* g) {
       case 5: {
         std::string ipath = Idx(path, "initializer", n_init++);
         std::string name;
-        BG_ASSIGN_OR_RETURN(Tensor t, ParseTensorField(f, ipath, &name));
+        BG_ASSIGN_OR_RETURN(Tensor t, ParseTensorField(f, ipath, &name, owner));
         if (name.empty()) return MalformedError(ipath + ": initializer without a name");
         if (g->FindValue(name) != ir::kNoValue) {
           return MalformedError(ipath + ": initializer '" + name + "' defined twice");
@@ -480,7 +488,8 @@ StatusOr<Tensor> ParseOnnxTensor(const uint8_t* data, size_t size, std::string* 
   return ParseTensorField(f, "tensor", name);
 }
 
-StatusOr<ir::Graph> ImportOnnxModel(const uint8_t* data, size_t size) {
+StatusOr<ir::Graph> ImportOnnxModel(const uint8_t* data, size_t size,
+                                    std::shared_ptr<const void> owner) {
   if (data == nullptr || size == 0) return MalformedError("model: empty file");
   Reader r(data, size);
   bool have_graph = false;
@@ -518,7 +527,7 @@ StatusOr<ir::Graph> ImportOnnxModel(const uint8_t* data, size_t size) {
   }
   ir::Graph g;
   g.set_opset(opset);
-  BG_RETURN_IF_ERROR(BuildGraph(graph_field, &g));
+  BG_RETURN_IF_ERROR(BuildGraph(graph_field, &g, owner));
   return g;
 }
 

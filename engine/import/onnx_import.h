@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "engine/common/status.h"
@@ -13,7 +14,11 @@
 namespace bgone {
 
 // Parses a serialized ModelProto. fp16 tensors are kept as fp16 (passes may widen them).
-StatusOr<ir::Graph> ImportOnnxModel(const uint8_t* data, size_t size);
+// Parses an ONNX model. Initializers are copied out of `data`, unless `owner` is given: it must
+// keep `data` alive and unmodified, and initializers whose raw bytes are aligned to their element
+// size then become views of `data` (no copy; the graph's tensors hold references to `owner`).
+StatusOr<ir::Graph> ImportOnnxModel(const uint8_t* data, size_t size,
+                                    std::shared_ptr<const void> owner = nullptr);
 
 // Parses a serialized TensorProto (as in ONNX's test_data_set_N/input_N.pb files).
 // `name` (optional) receives the tensor's name.

@@ -1,6 +1,8 @@
 // Conv (float32, 1-D and 2-D), plus bgone.FusedConv = Conv followed by an activation, for the
 // fusion pass. Weights are packed once at prepare time when they are constant.
 #include <algorithm>
+#include <memory>
+#include <new>
 
 #include "engine/kernels/conv.h"
 #include "engine/kernels/kernel_util.h"
@@ -113,7 +115,10 @@ StatusOr<ConvOpConfig> PlanConvOp(const InferContext& ctx, Shape* out_shape) {
   }
   BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, 3));
   for (int i = 0; i < ctx.num_inputs(); ++i) {
-    if (ctx.has_input(i)) BG_RETURN_IF_ERROR(CheckInputDType(ctx, i, {DType::kFloat32}));
+    if (!ctx.has_input(i)) continue;
+    // Constant fp16 weights are widened while packing (passes::WidenFloat16 leaves them so).
+    if (i == 1 && ctx.input_dtype(1) == DType::kFloat16 && ctx.input_constant(1) != nullptr) continue;
+    BG_RETURN_IF_ERROR(CheckInputDType(ctx, i, {DType::kFloat32}));
   }
   ConvOpConfig cfg;
   if (fused) {
@@ -171,7 +176,17 @@ StatusOr<std::unique_ptr<Kernel>> CreateConv(InferContext& ctx) {
   BG_ASSIGN_OR_RETURN(ConvOpConfig cfg, PlanConvOp(ctx, &out));
   std::shared_ptr<const PackedConvF32> packed;
   if (const Tensor* w = ctx.input_constant(1)) {
-    BG_ASSIGN_OR_RETURN(packed, PackedConvF32::Pack(cfg.shape, w->data<float>()));
+    if (w->dtype() == DType::kFloat16) {
+      // Widened layer by layer into a short-lived buffer (the allocator hands the same memory
+      // back for the next layer), so the model's fp16 weights never exist as a whole float32
+      // copy: less memory touched at load, which is most of the load time in WebAssembly.
+      std::unique_ptr<float[]> widened(new (std::nothrow) float[static_cast<size_t>(w->size())]);
+      if (!widened) return ResourceExhaustedError("out of memory widening fp16 weights");
+      HalfToFloatN(w->data<uint16_t>(), widened.get(), w->size());
+      BG_ASSIGN_OR_RETURN(packed, PackedConvF32::Pack(cfg.shape, widened.get()));
+    } else {
+      BG_ASSIGN_OR_RETURN(packed, PackedConvF32::Pack(cfg.shape, w->data<float>()));
+    }
   }
   return std::unique_ptr<Kernel>(std::make_unique<ConvKernel>(cfg, std::move(packed)));
 }

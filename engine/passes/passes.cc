@@ -65,10 +65,22 @@ Status SpecializeInputShapes(ir::Graph& graph, const std::vector<Shape>& shapes)
 }
 
 Status WidenFloat16(ir::Graph& graph) {
-  // Constants first.
+  // Constants first. Those read only as a Conv's weights stay fp16: the Conv kernel widens them
+  // while packing, so the float32 copy of all weights is never made.
+  std::vector<bool> conv_weight_only(static_cast<size_t>(graph.num_values()), true);
+  for (ir::ValueId o : graph.outputs()) conv_weight_only[static_cast<size_t>(o)] = false;
+  for (const ir::Node& n : graph.nodes()) {
+    bool conv = n.domain.empty() && n.op_type == "Conv";
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      if (n.inputs[i] != ir::kNoValue && !(conv && i == 1)) {
+        conv_weight_only[static_cast<size_t>(n.inputs[i])] = false;
+      }
+    }
+  }
   for (int id = 0; id < graph.num_values(); ++id) {
     ir::Value& v = graph.value(id);
-    if (v.constant.has_value() && v.constant->dtype() == DType::kFloat16) {
+    if (v.constant.has_value() && v.constant->dtype() == DType::kFloat16 &&
+        !conv_weight_only[static_cast<size_t>(id)]) {
       const Tensor& h = *v.constant;
       BG_ASSIGN_OR_RETURN(Tensor f, Tensor::AllocateUninitialized(DType::kFloat32, h.shape()));
       HalfToFloatN(h.data<uint16_t>(), f.data<float>(), h.size());

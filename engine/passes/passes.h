@@ -15,7 +15,8 @@ Status SpecializeInputShapes(ir::Graph& graph, const std::vector<Shape>& shapes)
 
 // Makes the interior of the graph compute in float32: fp16 constants are widened, Cast(to fp16)
 // becomes Cast(to fp32), fp16 graph inputs get a Cast to fp32 after them and fp16 graph outputs a
-// Cast back. Only storage and rounding of intermediates change, not the maths.
+// Cast back. Only storage and rounding of intermediates change, not the maths. Constants used only
+// as Conv weights stay fp16 (the Conv kernel widens them while packing).
 Status WidenFloat16(ir::Graph& graph);
 
 // Walks the graph in topological order, checks each node against its op schema, infers every

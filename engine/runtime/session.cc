@@ -36,10 +36,21 @@ StatusOr<std::shared_ptr<const Model>> Model::FromBytes(const uint8_t* data, siz
   }
 }
 
+StatusOr<std::shared_ptr<const Model>> Model::FromSharedBytes(std::shared_ptr<const void> owner,
+                                                              const uint8_t* data, size_t size) {
+  try {
+    BG_ASSIGN_OR_RETURN(ir::Graph graph, ImportOnnxModel(data, size, std::move(owner)));
+    return FromGraph(std::move(graph));
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError("out of memory while loading the model");
+  }
+}
+
 StatusOr<std::shared_ptr<const Model>> Model::FromFile(const std::string& path) {
   try {
-    BG_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path));
-    auto model = FromBytes(bytes.data(), bytes.size());
+    BG_ASSIGN_OR_RETURN(std::vector<uint8_t> read, ReadFileBytes(path));
+    auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(read));
+    auto model = FromSharedBytes(bytes, bytes->data(), bytes->size());
     if (!model.ok()) return model.status().WithContext(path);
     return model;
   } catch (const std::bad_alloc&) {

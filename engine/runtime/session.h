@@ -34,6 +34,10 @@ class Model {
  public:
   static StatusOr<std::shared_ptr<const Model>> FromFile(const std::string& path);
   static StatusOr<std::shared_ptr<const Model>> FromBytes(const uint8_t* data, size_t size);
+  // Like FromBytes, without copying the weights: `owner` keeps `data` alive and unmodified, and
+  // the model's large constants are views of it (the bytes are released with the last of them).
+  static StatusOr<std::shared_ptr<const Model>> FromSharedBytes(std::shared_ptr<const void> owner,
+                                                                const uint8_t* data, size_t size);
   // Takes an already built graph (used by tests and by other importers).
   static StatusOr<std::shared_ptr<const Model>> FromGraph(ir::Graph graph);
 

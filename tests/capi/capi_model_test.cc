@@ -1,6 +1,8 @@
 // The C API's segmenter on the real quantized model (skipped when the models are absent).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -30,6 +32,35 @@ TEST(CApiTest, SegmentsWithTheRealModel) {
   EXPECT_EQ(bgone_segmenter_run(seg, rgba.data(), 0, H, mask.data()), BGONE_INVALID_ARGUMENT);
   ASSERT_EQ(bgone_segmenter_run(seg, rgba.data(), W, H, mask.data()), BGONE_OK) << bgone_last_error();
   bgone_segmenter_destroy(seg);
+}
+
+// The owning variant (used by the browser build): weights are views of the buffer, results are
+// the same as with the copying one.
+TEST(CApiTest, OwnedCreateGivesTheSameMask) {
+  for (const char* name : {"isnet-q8.onnx", "isnet-fp16.onnx"}) {
+    std::string path = std::string(BGONE_CACHE_DIR) + "/models/" + name;
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " missing: run scripts/setup.sh";
+    auto bytes = bgone::ReadFileBytes(path);
+    ASSERT_TRUE(bytes.ok());
+    const int W = 80, H = 72;
+    std::vector<uint8_t> rgba(W * H * 4);
+    for (size_t i = 0; i < rgba.size(); ++i) rgba[i] = static_cast<uint8_t>((i * 37) ^ (i >> 7));
+    std::vector<uint8_t> mask_copy(W * H), mask_owned(W * H);
+    BgoneSegmenter* seg = nullptr;
+    ASSERT_EQ(bgone_segmenter_create(bytes->data(), bytes->size(), 1, &seg), BGONE_OK) << bgone_last_error();
+    ASSERT_EQ(bgone_segmenter_run(seg, rgba.data(), W, H, mask_copy.data()), BGONE_OK);
+    bgone_segmenter_destroy(seg);
+    const size_t size = bytes->size();
+    auto* owned = static_cast<uint8_t*>(std::malloc(size));
+    ASSERT_NE(owned, nullptr);
+    std::memcpy(owned, bytes->data(), size);
+    bytes->clear();
+    bytes->shrink_to_fit();
+    ASSERT_EQ(bgone_segmenter_create_owned(owned, size, 1, &seg), BGONE_OK) << bgone_last_error();
+    ASSERT_EQ(bgone_segmenter_run(seg, rgba.data(), W, H, mask_owned.data()), BGONE_OK);
+    bgone_segmenter_destroy(seg);
+    EXPECT_EQ(mask_copy, mask_owned) << name;
+  }
 }
 
 }  // namespace

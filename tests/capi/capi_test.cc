@@ -1,6 +1,9 @@
 // The C API: status codes and messages on bad input, and the compositing arithmetic.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include <string>
 #include <vector>
 
@@ -21,6 +24,21 @@ TEST(CApiTest, RejectsBadArguments) {
   EXPECT_EQ(bgone_apply_mask(px, px, 0, 1), BGONE_INVALID_ARGUMENT);
   EXPECT_EQ(bgone_flatten(px, px, 1, 1, 256, 0, 0), BGONE_INVALID_ARGUMENT);
   bgone_segmenter_destroy(nullptr);  // allowed
+}
+
+// The owning variant frees the buffer itself on failure (ASan's leak check sees a leak if not).
+TEST(CApiTest, OwnedCreateFreesTheBufferOnFailure) {
+  BgoneSegmenter* seg = reinterpret_cast<BgoneSegmenter*>(1);
+  const uint8_t garbage[] = {0x08, 0xff, 0xff, 0x12, 0x34};
+  auto* owned = static_cast<uint8_t*>(std::malloc(sizeof(garbage)));
+  ASSERT_NE(owned, nullptr);
+  std::memcpy(owned, garbage, sizeof(garbage));
+  EXPECT_EQ(bgone_segmenter_create_owned(owned, sizeof(garbage), 1, &seg), BGONE_MALFORMED);
+  EXPECT_EQ(seg, nullptr);
+  EXPECT_EQ(bgone_segmenter_create_owned(nullptr, 0, 1, &seg), BGONE_INVALID_ARGUMENT);
+  owned = static_cast<uint8_t*>(std::malloc(8));
+  ASSERT_NE(owned, nullptr);
+  EXPECT_EQ(bgone_segmenter_create_owned(owned, 8, 1, nullptr), BGONE_INVALID_ARGUMENT);
 }
 
 TEST(CApiTest, ApplyMaskAndFlatten) {

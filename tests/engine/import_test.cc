@@ -2,7 +2,11 @@
 // names the field or node, never a crash.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <map>
+#include <memory>
 #include <random>
+#include <vector>
 
 #include "engine/import/onnx_import.h"
 #include "engine/runtime/session.h"
@@ -221,6 +225,67 @@ TEST(ImportTest, ParsesConformanceTensor) {
 
 // Random byte mutations of a small model with initializers, attributes and several nodes: each
 // must import or fail with a message, never crash (the debug preset runs this under ASan/UBSan).
+// With an owner, aligned raw initializers are views of the model bytes (no copy), misaligned ones
+// are copied, values are the same as an ordinary import, and the bytes live until the last view
+// is gone.
+TEST(ImportTest, SharedBytesBecomeViews) {
+  PbWriter g = ReluGraph();
+  g.Message(5, FloatTensor("a", {2, 3}, {1, 2, 3, 4, 5, 6}))
+      .Message(5, FloatTensor("b", {3}, {-1, 0.5f, 7}))
+      .Message(5, FloatTensor("c", {5}, {9, 8, 7, 6, 5}));
+  const std::string model = testing::Model(g);
+  auto plain = Import(model);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  // Shifting the model inside its buffer makes each float initializer's raw bytes 4-aligned in
+  // exactly one of four placements: a view there, a copy in the other three.
+  std::map<std::string, int> views;
+  for (size_t shift = 0; shift < 4; ++shift) {
+    bool freed = false;
+    auto* raw = new uint8_t[model.size() + shift];
+    std::memcpy(raw + shift, model.data(), model.size());
+    std::shared_ptr<const void> owner(raw, [&freed](const void* p) {
+      delete[] static_cast<const uint8_t*>(p);
+      freed = true;
+    });
+    const uint8_t* begin = raw + shift;
+    {
+      auto graph = ImportOnnxModel(begin, model.size(), owner);
+      ASSERT_TRUE(graph.ok()) << graph.status().ToString();
+      owner.reset();
+      int here = 0;
+      for (const char* name : {"a", "b", "c"}) {
+        const Tensor& t = *graph->value(graph->FindValue(name)).constant;
+        const Tensor& want = *plain->value(plain->FindValue(name)).constant;
+        ASSERT_EQ(t.shape(), want.shape());
+        EXPECT_EQ(std::memcmp(t.raw(), want.raw(), t.bytes()), 0) << name;
+        auto p = static_cast<const uint8_t*>(t.raw());
+        if (p >= begin && p + t.bytes() <= begin + model.size()) {
+          EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 4, 0u) << name;
+          ++views[name];
+          ++here;
+        }
+      }
+      // The bytes stay while a view needs them, and not longer.
+      EXPECT_EQ(freed, here == 0) << "shift " << shift;
+      auto moved = std::make_unique<ir::Graph>(std::move(graph).value());
+      moved.reset();
+    }
+    EXPECT_TRUE(freed) << "shift " << shift;
+  }
+  for (const char* name : {"a", "b", "c"}) EXPECT_EQ(views[name], 1) << name;
+}
+
+TEST(TensorTest, ViewChecksSizeAndAlignment) {
+  auto bytes = std::make_shared<std::vector<float>>(8, 1.0f);
+  auto ok = Tensor::View(bytes, bytes->data(), 32, DType::kFloat32, {2, 4});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->data<float>(), bytes->data());
+  EXPECT_FALSE(Tensor::View(bytes, bytes->data(), 28, DType::kFloat32, {2, 4}).ok());
+  EXPECT_FALSE(Tensor::View(bytes, reinterpret_cast<const uint8_t*>(bytes->data()) + 2, 16,
+                            DType::kFloat32, {4}).ok());
+  EXPECT_FALSE(Tensor::View(nullptr, bytes->data(), 32, DType::kFloat32, {2, 4}).ok());
+}
+
 TEST(ImportTest, RandomMutationsNeverCrash) {
   PbWriter conv;
   conv.Bytes(1, "x").Bytes(1, "w").Bytes(2, "c").Bytes(3, "conv").Bytes(4, "Conv");

@@ -68,10 +68,10 @@ async function runBgone(job) {
   const outPtr = malloc(4);
   M.HEAPU8.set(model, modelPtr);
   t = now();
-  check(M._bgone_segmenter_create(modelPtr, model.length, job.threads, outPtr), 'create');
+  // The engine takes the model buffer over (weights are views of it) and frees it itself.
+  check(M._bgone_segmenter_create_owned(modelPtr, model.length, job.threads, outPtr), 'create');
   const createMs = now() - t;
   const handle = M.HEAPU32[outPtr >>> 2];
-  M._free(modelPtr);
   M._free(outPtr);
   const heapAfterCreate = M.HEAPU8.buffer.byteLength;
   log(`bgone-${flavor} ${M.UTF8ToString(M._bgone_version())}: module ${moduleMs.toFixed(0)} ms, create ${createMs.toFixed(0)} ms`);

@@ -114,12 +114,16 @@ function malloc(M, size) {
  */
 function createSegmenter(M, bytes, threads, afterCopy = () => {}) {
   const size = bytes.length;
-  const modelPtr = malloc(M, size);
   const outPtr = malloc(M, 4);
+  let modelPtr = 0;
   try {
+    modelPtr = malloc(M, size);
     heapU8(M).set(bytes, modelPtr);
     afterCopy();
-    const status = M._bgone_segmenter_create(modelPtr, size, threads, outPtr);
+    // The engine takes the buffer over (its weights are views of it, not copies) and frees it.
+    const owned = modelPtr;
+    modelPtr = 0;
+    const status = M._bgone_segmenter_create_owned(owned, size, threads, outPtr);
     check(M, status, 'loading the model');
     const heap = heapU8(M);
     return new DataView(heap.buffer, heap.byteOffset).getUint32(outPtr, true);
@@ -127,7 +131,7 @@ function createSegmenter(M, bytes, threads, afterCopy = () => {}) {
     forgetOnTrap(e, M);
     throw e;
   } finally {
-    M._free(modelPtr);
+    if (modelPtr) M._free(modelPtr);
     M._free(outPtr);
   }
 }
