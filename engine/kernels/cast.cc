@@ -156,7 +156,7 @@ StatusOr<std::unique_ptr<Kernel>> CreateCast(InferContext& ctx) {
 }  // namespace
 
 void AppendCastSchemas(std::vector<OpSchema>* out) {
-  out->push_back({"", "Cast", InferCast, CreateCast, false});
+  out->push_back({"", "Cast", InferCast, CreateCast, false, false, true});
 }
 
 }  // namespace bgone::kernels

@@ -194,8 +194,8 @@ StatusOr<std::unique_ptr<Kernel>> CreateConv(InferContext& ctx) {
 }  // namespace
 
 void AppendConvSchemas(std::vector<OpSchema>* out) {
-  out->push_back({"", "Conv", InferConv, CreateConv, false});
-  out->push_back({"bgone", "FusedConv", InferConv, CreateConv, false});
+  out->push_back({"", "Conv", InferConv, CreateConv, false, false, true});
+  out->push_back({"bgone", "FusedConv", InferConv, CreateConv, false, false, true});
 }
 
 }  // namespace bgone::kernels

@@ -318,13 +318,13 @@ StatusOr<std::unique_ptr<Kernel>> CreateClip(InferContext& ctx) {
 }  // namespace
 
 void AppendElementwiseSchemas(std::vector<OpSchema>* out) {
-  out->push_back({"", "Add", InferBinary<BinOp::kAdd>, CreateBinary<BinOp::kAdd>, false, true});
-  out->push_back({"", "Sub", InferBinary<BinOp::kSub>, CreateBinary<BinOp::kSub>, false, true});
-  out->push_back({"", "Mul", InferBinary<BinOp::kMul>, CreateBinary<BinOp::kMul>, false, true});
-  out->push_back({"", "Div", InferBinary<BinOp::kDiv>, CreateBinary<BinOp::kDiv>, false, true});
-  out->push_back({"", "Relu", InferRelu, CreateRelu, false, true});
-  out->push_back({"", "Sigmoid", InferSigmoid, CreateSigmoid, false, true});
-  out->push_back({"", "Clip", InferClip, CreateClip, false, true});
+  out->push_back({"", "Add", InferBinary<BinOp::kAdd>, CreateBinary<BinOp::kAdd>, false, true, true});
+  out->push_back({"", "Sub", InferBinary<BinOp::kSub>, CreateBinary<BinOp::kSub>, false, true, true});
+  out->push_back({"", "Mul", InferBinary<BinOp::kMul>, CreateBinary<BinOp::kMul>, false, true, true});
+  out->push_back({"", "Div", InferBinary<BinOp::kDiv>, CreateBinary<BinOp::kDiv>, false, true, true});
+  out->push_back({"", "Relu", InferRelu, CreateRelu, false, true, true});
+  out->push_back({"", "Sigmoid", InferSigmoid, CreateSigmoid, false, true, true});
+  out->push_back({"", "Clip", InferClip, CreateClip, false, true, true});
 }
 
 }  // namespace bgone::kernels

@@ -101,6 +101,11 @@ struct OpSchema {
   // on broadcast inputs), and the kernel reads it before writing output element i: the output
   // may then share the buffer of such an input that dies here (the plan's in-place reuse).
   bool elementwise = false;
+  // The kernel writes every element of every output whatever the data (no "+=" into its output,
+  // no skipped elements): the plan then hands it uninitialised arena memory instead of zeroing
+  // it first. Debug builds fill such outputs with 0xFF bytes (NaN for floats) so a kernel that
+  // breaks the promise fails the tests.
+  bool writes_all_outputs = false;
 };
 
 // nullptr when the op is not implemented.

@@ -205,7 +205,7 @@ StatusOr<std::unique_ptr<Kernel>> CreateMaxPool(InferContext& ctx) {
 }  // namespace
 
 void AppendPoolSchemas(std::vector<OpSchema>* out) {
-  out->push_back({"", "MaxPool", InferMaxPool, CreateMaxPool, false});
+  out->push_back({"", "MaxPool", InferMaxPool, CreateMaxPool, false, false, true});
 }
 
 }  // namespace bgone::kernels

@@ -583,7 +583,7 @@ StatusOr<std::unique_ptr<Kernel>> CreateResize(InferContext& ctx) {
 }  // namespace
 
 void AppendResizeSchemas(std::vector<OpSchema>* out) {
-  out->push_back({"", "Resize", InferResize, CreateResize, false});
+  out->push_back({"", "Resize", InferResize, CreateResize, false, false, true});
 }
 
 }  // namespace bgone::kernels

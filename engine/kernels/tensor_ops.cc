@@ -530,7 +530,7 @@ void AppendTensorSchemas(std::vector<OpSchema>* out) {
   out->push_back({"", "Unsqueeze", InferUnsqueeze, nullptr, true});
   out->push_back({"", "Squeeze", InferSqueeze, nullptr, true});
   out->push_back({"", "Slice", InferSlice, CreateSlice, false});
-  out->push_back({"", "Concat", InferConcat, CreateConcat, false});
+  out->push_back({"", "Concat", InferConcat, CreateConcat, false, false, true});
   out->push_back({"", "Gather", InferGather, CreateGather, false});
 }
 

@@ -6,6 +6,14 @@
 #include <utility>
 
 namespace bgone {
+namespace {
+#ifdef NDEBUG
+constexpr bool kPoisonUnwrittenOutputs = false;
+#else
+constexpr bool kPoisonUnwrittenOutputs = true;
+#endif
+}  // namespace
+
 
 StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
   auto plan = std::unique_ptr<Plan>(new Plan());
@@ -357,9 +365,14 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
                                  ? Tensor::Allocate(v.dtype, *v.shape)
                                  : Tensor::ViewInto(arena_, offset_[o], v.dtype, *v.shape);
         if (!t.ok()) return t.status().WithContext(g.DescribeNode(step.node));
-        // Kernels get zero-filled outputs, except where the output is written over an input.
+        // Kernels get zero-filled outputs, except where the output is written over an input or
+        // the kernel writes every element anyway (debug builds poison those instead).
         if (offset_[o] != kNotInArena && !in_place_[o] && !skip_zero_fill_[o]) {
-          std::memset(t->raw(), 0, t->bytes());
+          if (!step.schema->writes_all_outputs) {
+            std::memset(t->raw(), 0, t->bytes());
+          } else if (kPoisonUnwrittenOutputs) {
+            std::memset(t->raw(), 0xFF, t->bytes());
+          }
         }
         slots[o] = std::move(t).value();
         kc.outputs.push_back(&slots[static_cast<size_t>(out)]);
