@@ -123,15 +123,30 @@ void ConvIntegerReference(const ConvShape& s, const ConvIntegerInputs& in, int32
 // AVX512-VNNI): raw uint8 inputs times int8 weights (w - 128 for uint8 weights) four at a time with
 // vpdpbusd, then exact int32 corrections for the zero points and the weight shift:
 //   sum (x - xz)(w - wz) = sum x * w8 + (shift - wz) * sum x - xz * sum (w - wz),
-// where padding reads x = xz. kAuto picks kU8S8Quads where available. Results are identical.
-enum class ConvIntScheme { kAuto, kInt16Pairs, kU8S8Quads };
+// where padding reads x = xz. These two give identical, exact results.
+// kWinogradF32 (3x3, stride 1, one group: WinogradSupports): Winograd F(4x4, 3x3) in float
+// (WinogradConvInteger, winograd.h) on (x - xz) and (w - wz), the sums rounded to the nearest
+// integer per chunk of <= 256 input channels and the chunks added in int32: exact unless a
+// chunk's float error (at most ~3e-6 of its sum of |products|) reaches 0.5. The layer keeps only
+// its raw 8-bit weights.
+// kAuto picks kWinogradF32 where WinogradIntegerPreferred says it is faster, else kU8S8Quads
+// where available, else kInt16Pairs.
+enum class ConvIntScheme { kAuto, kInt16Pairs, kU8S8Quads, kWinogradF32 };
+
+// Whether kAuto uses kWinogradF32 for shape `s` (full shape, spatial sizes included) when the
+// micro-kernels of `isa` are used (measured on IS-Net's layers; see the comment in conv_core.cc
+// and docs/BENCHMARKS.md).
+bool WinogradIntegerPreferred(const ConvShape& s, ConvIsa isa);
 
 class PackedConvInteger {
  public:
   // Uses in.w, in.w_signed and in.w_zero_points. An unavailable `scheme` falls back to kInt16Pairs.
+  // kAuto decides with the full shape `s`; the others need only its channel, group and kernel
+  // fields. For kWinogradF32, `w_storage` may be the tensor whose bytes in.w points to: the
+  // packed object then shares that storage instead of copying the weights.
   static StatusOr<std::shared_ptr<const PackedConvInteger>> Pack(
       const ConvShape& s, const ConvIntegerInputs& in, ConvIsa isa = ConvIsa::kAuto,
-      ConvIntScheme scheme = ConvIntScheme::kAuto);
+      ConvIntScheme scheme = ConvIntScheme::kAuto, const Tensor* w_storage = nullptr);
   // Uses in.x, in.x_signed and in.x_zero_point.
   Status Run(const ConvShape& s, const ConvIntegerInputs& in, int32_t* y, ThreadPool* pool) const;
   // Same sums, written as float through the dequantising epilogue.
@@ -139,7 +154,8 @@ class PackedConvInteger {
                     float* y, ThreadPool* pool) const;
   ConvIsa isa() const { return isa_; }
   ConvIntScheme scheme() const {
-    return u8_ ? ConvIntScheme::kU8S8Quads : ConvIntScheme::kInt16Pairs;
+    return winograd_ ? ConvIntScheme::kWinogradF32
+                     : u8_ ? ConvIntScheme::kU8S8Quads : ConvIntScheme::kInt16Pairs;
   }
 
  private:
@@ -158,6 +174,9 @@ class PackedConvInteger {
                 const conv_internal::MicroKernels& mk);
   Status RunImplicitU8(const ConvShape& s, const ConvIntegerInputs& in, const Output& out,
                        ThreadPool* pool) const;
+  Status PackWinograd(const ConvShape& s, const ConvIntegerInputs& in, const Tensor* w_storage);
+  Status RunWinograd(const ConvShape& s, const ConvIntegerInputs& in, const Output& out,
+                     ThreadPool* pool) const;
 
   ConvIsa isa_ = ConvIsa::kGeneric;
   int mr_ = 0, nr_ = 0;
@@ -168,6 +187,13 @@ class PackedConvInteger {
   int64_t out_c_ = 0, group_ = 0, k_ = 0, kp_ = 0, k_h_ = 0, k_w_ = 0, blocks_per_group_ = 0;
   // [group][block][pair][mr][2]; every element is written by Pack (no zero-fill pass first).
   std::unique_ptr<int16_t[]> panels_;
+  // kWinogradF32: the raw weights [out_c][in_c][3][3] (w_raw_ points into w_shared_'s storage or
+  // w_copy_) and their zero points.
+  bool winograd_ = false, w_signed_ = false;
+  const void* w_raw_ = nullptr;
+  Tensor w_shared_;
+  std::unique_ptr<uint8_t[]> w_copy_;
+  std::vector<int32_t> w_zero_points_;
 };
 
 // Reads Conv/ConvInteger geometry from a node: input 0 is [N, C, (H,) W], input 1 the weights

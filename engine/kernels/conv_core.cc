@@ -488,12 +488,41 @@ Status PackedConvF32::RunIm2Col(const ConvShape& s, const float* x, const ConvEp
 // pairs. The im2col path pairs consecutive depth steps; the implicit path pairs channels 2c and
 // 2c+1 at the same kernel tap, stored interleaved in the padded input.
 
+// Measured with tests/kernels/conv_bench.cc --all --int8 on IS-Net's 3x3 layers (AVX-512 machine,
+// one thread; ratio = exact time / Winograd time):
+//  - with AVX512-VNNI the exact u8 x s8 kernel (64 MACs per vpdpbusd) beats float Winograd on
+//    every layer, x0.23-0.90 (e.g. 64->64 at 512x512: 53 vs 77 ms; 1024->512 at 32x32: 23 vs
+//    47 ms): never Winograd there;
+//  - with int16 pairs (AVX2 pmaddwd; WASM SIMD128 i32x4.dot_i16x8_s is the same scheme) Winograd
+//    wins x1.2-2.8 from 64x64 outputs up whatever the channels (16->16 at 256x256: x2.5), and
+//    loses on 16x16 / 32x32 outputs with few channels (64->64 at 16x16: x0.73, 16->16 at 32x32:
+//    x0.75, 512->512 at 16x16: x0.55). In the WASM build (node, one thread) the quantized IS-Net
+//    runs in 4.2-4.4 s with it instead of 7.0 s (docs/BENCHMARKS.md);
+//  - never on Highway's scalar target (the native portable fallback): there the exact int16
+//    kernel, which the compiler vectorises for SSE2, is the faster one.
+bool WinogradIntegerPreferred(const ConvShape& s, ConvIsa isa) {
+  if (!WinogradSupports(s) || s.in_c < 8) return false;
+  isa = ResolveIsa(isa);
+  if (GetMicroKernels(isa).u8 != nullptr) return false;
+  if (std::strcmp(WinogradTargetName(isa), "SCALAR") == 0) return false;
+  const int64_t tiles_per_image = ((s.out_h + 3) / 4) * ((s.out_w + 3) / 4);
+  return tiles_per_image >= 256 || (tiles_per_image >= 64 && s.in_c * s.out_c >= 1024);
+}
+
 StatusOr<std::shared_ptr<const PackedConvInteger>> PackedConvInteger::Pack(
-    const ConvShape& s, const ConvIntegerInputs& in, ConvIsa isa, ConvIntScheme scheme) {
+    const ConvShape& s, const ConvIntegerInputs& in, ConvIsa isa, ConvIntScheme scheme,
+    const Tensor* w_storage) {
   auto p = std::make_shared<PackedConvInteger>();
   p->isa_ = ResolveIsa(isa);
   MicroKernels mk = GetMicroKernels(p->isa_);
-  if (scheme != ConvIntScheme::kInt16Pairs && mk.u8 != nullptr && UseImplicitGemm(s)) {
+  if (WinogradSupports(s) &&
+      (scheme == ConvIntScheme::kWinogradF32 ||
+       (scheme == ConvIntScheme::kAuto && WinogradIntegerPreferred(s, p->isa_)))) {
+    BG_RETURN_IF_ERROR(p->PackWinograd(s, in, w_storage));
+    return std::shared_ptr<const PackedConvInteger>(std::move(p));
+  }
+  if ((scheme == ConvIntScheme::kAuto || scheme == ConvIntScheme::kU8S8Quads) && mk.u8 != nullptr &&
+      UseImplicitGemm(s)) {
     BG_RETURN_IF_ERROR(p->PackU8(s, in, mk));
     return std::shared_ptr<const PackedConvInteger>(std::move(p));
   }
@@ -605,8 +634,45 @@ Status PackedConvInteger::RunAny(const ConvShape& s, const ConvIntegerInputs& in
   BG_RETURN_IF_ERROR(CheckGeometry(s, out_c_, group_, k_, k_h_, k_w_));
   if (UseImplicitGemm(s) != implicit_) return InternalError("convolution strides changed after packing");
   if (s.out_pixels() == 0 || s.batch == 0 || s.out_c == 0) return OkStatus();
+  if (winograd_) return RunWinograd(s, in, out, pool);
   if (u8_) return RunImplicitU8(s, in, out, pool);
   return implicit_ ? RunImplicit(s, in, out, pool) : RunIm2Col(s, in, out, pool);
+}
+
+Status PackedConvInteger::PackWinograd(const ConvShape& s, const ConvIntegerInputs& in,
+                                       const Tensor* w_storage) {
+  winograd_ = true;
+  implicit_ = true;
+  out_c_ = s.out_c;
+  group_ = s.group;
+  k_ = s.k_size();
+  k_h_ = s.k_h;
+  k_w_ = s.k_w;
+  w_signed_ = in.w_signed;
+  w_zero_points_.assign(in.w_zero_points, in.w_zero_points + s.out_c);
+  const int64_t bytes = s.out_c * k_;
+  if (bytes > static_cast<int64_t>(kMaxTensorBytes)) return ResourceExhaustedError("weights too large");
+  if (w_storage != nullptr && w_storage->raw() == in.w && DTypeSize(w_storage->dtype()) == 1 &&
+      static_cast<int64_t>(w_storage->bytes()) >= bytes) {
+    w_shared_ = *w_storage;  // shares the constant's bytes
+    w_raw_ = w_shared_.raw();
+    return OkStatus();
+  }
+  w_copy_.reset(new (std::nothrow) uint8_t[static_cast<size_t>(bytes)]);
+  if (!w_copy_) return ResourceExhaustedError("out of memory copying weights");
+  std::memcpy(w_copy_.get(), in.w, static_cast<size_t>(bytes));
+  w_raw_ = w_copy_.get();
+  return OkStatus();
+}
+
+Status PackedConvInteger::RunWinograd(const ConvShape& s, const ConvIntegerInputs& in,
+                                      const Output& out, ThreadPool* pool) const {
+  ConvIntegerInputs win = in;
+  win.w = w_raw_;
+  win.w_signed = w_signed_;
+  win.w_zero_points = w_zero_points_.data();
+  if (out.y_int) return WinogradConvInteger(s, win, nullptr, out.y_int, nullptr, pool, isa_);
+  return WinogradConvInteger(s, win, &out.dq, nullptr, out.y_float, pool, isa_);
 }
 
 Status PackedConvInteger::PackU8(const ConvShape& s, const ConvIntegerInputs& in,

@@ -199,7 +199,7 @@ class ConvIntegerKernel final : public Kernel {
                     bool relu)
       : s_(s), packed_(std::move(packed)), fused_(fused), relu_(relu) {}
 
-  // Packed weights (and their zero points) are copied at create time.
+  // Packed weights (and their zero points) are copied, or for Winograd referenced, at create time.
   bool NeedsInputAtRun(int i) const override { return !(packed_ && (i == 1 || i == 3)); }
 
   Status Run(KernelContext& kc) override {
@@ -218,7 +218,7 @@ class ConvIntegerKernel final : public Kernel {
       in.w = w.raw();
       in.w_signed = w.dtype() == DType::kInt8;
       in.w_zero_points = wzp.data();
-      BG_ASSIGN_OR_RETURN(packed, PackedConvInteger::Pack(s_, in));
+      BG_ASSIGN_OR_RETURN(packed, PackedConvInteger::Pack(s_, in, ConvIsa::kAuto, ConvIntScheme::kAuto, &w));
     }
     if (!fused_) return packed->Run(s_, in, kc.outputs[0]->data<int32_t>(), kc.pool);
     const Tensor* scale = kc.inputs[4];
@@ -249,7 +249,8 @@ StatusOr<std::unique_ptr<Kernel>> CreateConvInteger(InferContext& ctx) {
     in.w = w->raw();
     in.w_signed = w->dtype() == DType::kInt8;
     in.w_zero_points = wzp.data();
-    BG_ASSIGN_OR_RETURN(packed, PackedConvInteger::Pack(s, in));
+    // A Winograd layer keeps a reference to the constant's bytes (no copy).
+    BG_ASSIGN_OR_RETURN(packed, PackedConvInteger::Pack(s, in, ConvIsa::kAuto, ConvIntScheme::kAuto, w));
   }
   bool fused = IsFusedConvInteger(ctx);
   bool relu = false;

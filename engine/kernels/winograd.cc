@@ -44,6 +44,12 @@ constexpr int64_t kMBytes = 192 * 1024;
 constexpr int64_t kMaxTilesPerBlock = 128;
 // Below this many blocks, the output channels are split into more work units.
 constexpr int64_t kMinUnits = 8;
+// Integer (ConvInteger) sums round to an integer per chunk of this many input channels and add
+// the chunks in int32: float Winograd's error grows with the sum of |products| (about 1e-6 of it
+// at worst), which over 512-1024 IS-Net channels reaches the 0.5 that flips a rounded sum, while
+// up to 256 channels its sums come out exact (the quantized model's output then matches the exact
+// kernels' bit for bit on the test photos).
+constexpr int64_t kExactChannels = 256;
 // Pad between the 36 slices of V and M, so that slices whose size is a multiple of 4 KiB do not
 // all map to the same cache sets.
 constexpr int64_t kSlicePad = 16;
@@ -52,12 +58,24 @@ constexpr int64_t kPrefetchChannels = 4;
 // Row stride of the staging rows of one group of tiles (4 inputs per lane + overhang, aligned).
 constexpr int64_t StageRow(int lanes) { return 4 * lanes + 16; }
 
+// What the input, weights and output of one call are (float convolution or ConvInteger).
+enum class InKind { kF32, kU8, kS8 };
+enum class OutKind { kF32, kI32, kDequant };
+
 struct Job {
   ConvShape s;
-  const float* x = nullptr;
-  Winograd3x3Weights w;
-  ConvEpilogue ep;
-  float* y = nullptr;
+  InKind in_kind = InKind::kF32;
+  const void* x = nullptr;  // float, or 8-bit read as (x - x_zp)
+  float x_zp = 0;
+  Winograd3x3Weights w;     // float weights, or...
+  const void* w8 = nullptr;  // ...8-bit [out_c][in_c][3][3] read as (w - w_zp[oc])
+  bool w8_signed = false;
+  const int32_t* w_zp = nullptr;
+  OutKind out_kind = OutKind::kF32;
+  ConvEpilogue ep;           // kF32
+  ConvIntegerDequant dq;     // kDequant
+  float* y = nullptr;        // kF32, kDequant
+  int32_t* y_int = nullptr;  // kI32
   ThreadPool* pool = nullptr;
 };
 
@@ -280,7 +298,25 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
     const int64_t oc0 = oc_base + b * kMr;
     const bool contiguous = smr == kMr && oc0 % smr == 0;
     for (int64_t c = 0; c < C; ++c) {
-      if (contiguous) {
+      if (job.w8 != nullptr) {
+        // ConvInteger weights: (w - w_zp[oc]) is an exact small integer in float.
+        for (int o = 0; o < kMr; ++o) {
+          const int64_t oc = oc0 + o;
+          if (oc >= s.out_c) {
+            for (int tap = 0; tap < 9; ++tap) g[tap][o] = 0.0f;
+            continue;
+          }
+          const float zp = static_cast<float>(job.w_zp[oc]);
+          const int64_t off = (oc * C + c) * 9;
+          if (job.w8_signed) {
+            const int8_t* src = static_cast<const int8_t*>(job.w8) + off;
+            for (int tap = 0; tap < 9; ++tap) g[tap][o] = static_cast<float>(src[tap]) - zp;
+          } else {
+            const uint8_t* src = static_cast<const uint8_t*>(job.w8) + off;
+            for (int tap = 0; tap < 9; ++tap) g[tap][o] = static_cast<float>(src[tap]) - zp;
+          }
+        }
+      } else if (contiguous) {
         std::memcpy(g, w + (oc0 / smr) * C * 9 * smr + c * 9 * smr, sizeof(g));
       } else {
         for (int o = 0; o < kMr; ++o) {
@@ -302,10 +338,30 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
   }
 }
 
+// v[(a * 6 + b) * vse] = (B^T in B)[a][b] for one channel of kL tiles.
+HWY_INLINE void TransformAndStoreInputTile(const VF (&in)[kIn][kIn], float* HWY_RESTRICT v,
+                                           int64_t vse) {
+  const DF d;
+  // Columns: tmp[a][q] = (B^T in)[a][q]; rows: V[a][b] = (tmp B)[a][b].
+  VF tmp[kIn][kIn];
+  for (int q = 0; q < kIn; ++q) {
+    VF col[kIn], res[kIn];
+    for (int r = 0; r < kIn; ++r) col[r] = in[r][q];
+    InputTransform1D(col, res);
+    for (int a = 0; a < kIn; ++a) tmp[a][q] = res[a];
+  }
+  for (int a = 0; a < kIn; ++a) {
+    VF res[kIn];
+    InputTransform1D(tmp[a], res);
+    for (int b = 0; b < kIn; ++b) hn::Store(res[b], d, v + (a * kIn + b) * vse);
+  }
+}
+
 // Per-thread scratch of the block loop.
 struct Scratch {
   AlignedFloats v, m, gather, out, stage;
   std::unique_ptr<int64_t[]> oy, ox;
+  std::unique_ptr<int32_t[]> acc;  // rounded sums of earlier channel chunks (integer outputs)
 };
 
 // V[e][c][t] for the block's tiles (tiles_per_block lanes; lanes past the last tile are zeros).
@@ -445,38 +501,183 @@ void TransformInputs(const Job& job, const Plan& plan, const int64_t* oy0, const
           in[e / kIn][e % kIn] = hn::IfThenElseZero(hn::RebindMask(d, hn::Gt(vi, none)), v);
         }
       }
-      // Columns: tmp[a][q] = (B^T in)[a][q]; rows: V[a][b] = (tmp B)[a][b].
-      VF tmp[kIn][kIn];
-      for (int q = 0; q < kIn; ++q) {
-        VF col[kIn], res[kIn];
-        for (int r = 0; r < kIn; ++r) col[r] = in[r][q];
-        InputTransform1D(col, res);
-        for (int a = 0; a < kIn; ++a) tmp[a][q] = res[a];
-      }
-      for (int a = 0; a < kIn; ++a) {
-        VF res[kIn];
-        InputTransform1D(tmp[a], res);
-        for (int b = 0; b < kIn; ++b) {
-          hn::Store(res[b], d, V + (a * kIn + b) * vse + c * tb + t0);
-        }
-      }
+      TransformAndStoreInputTile(in, V + c * tb + t0, vse);
     }
   }
 }
 
-// Output transform + bias + ReLU of output channels [oc_lo, oc_hi) whose M rows start at oc_lo.
-void TransformOutputs(const Job& job, const Plan& plan, const int64_t* oy0, const int64_t* ox0,
-                      int64_t oc_lo, int64_t oc_hi, int64_t m_rows, float* HWY_RESTRICT y,
-                      Scratch& sc) {
+// 8-bit inputs read as (x - zp) floats, kL at a time (PromoteTo + ConvertTo).
+template <typename T>
+HWY_INLINE void ConvertRow(float* HWY_RESTRICT dst, const T* HWY_RESTRICT src, int64_t n, VF zp) {
+  const DF d;
+  const hn::RebindToSigned<DF> di;
+  const hn::Rebind<T, DF> d8;
+  int64_t i = 0;
+  for (; i + kL <= n; i += kL) {
+    hn::StoreU(hn::Sub(hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(d8, src + i))), zp), d, dst + i);
+  }
+  const float z = hn::GetLane(zp);
+  for (; i < n; ++i) dst[i] = static_cast<float>(src[i]) - z;
+}
+
+// TransformInputs for ConvInteger's 8-bit inputs, read as (x - x_zp) floats (padding reads the
+// zero point, i.e. 0). Every group of kL tiles is staged: per channel and tile row r, each run of
+// consecutive tiles of one sub-grid row (columns ix0 + dw * j) is converted to floats at lane
+// position 4 * l of a staging row (kL bytes at a time for dw == 1, one by one for dilated
+// columns), columns 4 and 5 of a run's last tile go to `tails`, and LoadInterleaved4 splits the
+// row by phase as in the float path.
+template <typename T>
+void TransformInputsInt(const Job& job, const Plan& plan, const int64_t* oy0, const int64_t* ox0,
+                        const T* HWY_RESTRICT x, Scratch& sc) {
   const ConvShape& s = job.s;
   const DF d;
+  const int64_t C = s.in_c, tb = plan.tiles_per_block, plane = s.in_h * s.in_w;
+  const int64_t dh = s.dil_h, dw = s.dil_w;
+  const VF zp = hn::Set(d, job.x_zp);
+  float* HWY_RESTRICT V = sc.v.p;
+  const int64_t vse = C * tb + kSlicePad;
+  float* HWY_RESTRICT stage = sc.stage.p;                  // [6][StageRow]: inputs by lane
+  float* HWY_RESTRICT tails = stage + kIn * StageRow(kL);  // [6][2][kL]: q = 4, 5 of run ends
+  float* HWY_RESTRICT ends = tails + 2 * kIn * kL;         // [kL]: 1 where a run ends
+  struct Segment {
+    int64_t l0, n, iy0, ix0;  // lanes [l0, l0 + n): consecutive tiles of one sub-grid row
+    int64_t lo, hi;           // j in [lo, hi) of the run's 4n columns lie inside the image
+    int64_t c4, c5;           // image columns of the last tile's q = 4, 5 (-1 outside)
+  };
+  Segment segs[kL] = {};
+  for (int64_t t0 = 0; t0 < tb; t0 += kL) {
+    ZeroFloats(stage, kIn * StageRow(kL) + (2 * kIn + 1) * kL);  // with tails and ends
+    int64_t nseg = 0;
+    for (int64_t l = 0; l < kL;) {
+      if (oy0[t0 + l] < 0) break;
+      int64_t n = 1;
+      while (l + n < kL && oy0[t0 + l + n] == oy0[t0 + l] &&
+             ox0[t0 + l + n] == ox0[t0 + l] + kTile * dw * n) {
+        ++n;
+      }
+      Segment sg;
+      sg.l0 = l;
+      sg.n = n;
+      sg.iy0 = oy0[t0 + l] - s.pad_t;
+      sg.ix0 = ox0[t0 + l] - s.pad_l;
+      const int64_t cnt = kTile * n;
+      // Columns ix0 + dw * j inside [0, in_w).
+      sg.lo = sg.ix0 >= 0 ? 0 : (-sg.ix0 + dw - 1) / dw;
+      sg.hi = sg.ix0 < s.in_w ? (s.in_w - 1 - sg.ix0) / dw + 1 : 0;
+      sg.lo = std::min(sg.lo, cnt);
+      sg.hi = std::clamp(sg.hi, sg.lo, cnt);
+      const int64_t c4 = sg.ix0 + dw * cnt, c5 = c4 + dw;
+      sg.c4 = c4 >= 0 && c4 < s.in_w ? c4 : -1;
+      sg.c5 = c5 >= 0 && c5 < s.in_w ? c5 : -1;
+      segs[nseg++] = sg;
+      ends[l + n - 1] = 1.0f;
+      l += n;
+    }
+    const auto end_mask = hn::Gt(hn::LoadU(d, ends), hn::Zero(d));
+    // Prefetch the first run's rows a few channels ahead (input planes are far larger than the
+    // caches and the rows are short runs).
+    int64_t pf_rows[kIn], pf_count = 0, pf_len = 0;
+    if (nseg > 0 && segs[0].hi > segs[0].lo) {
+      const Segment& sg = segs[0];
+      const int64_t first = sg.ix0 + dw * sg.lo;
+      pf_len = dw * (sg.hi - sg.lo - 1) + 1;
+      for (int r = 0; r < kIn; ++r) {
+        const int64_t iy = sg.iy0 + r * dh;
+        if (iy >= 0 && iy < s.in_h) pf_rows[pf_count++] = iy * s.in_w + first;
+      }
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      const T* xc = x + c * plane;
+      if (c + kPrefetchChannels < C) {
+        const T* xp = xc + kPrefetchChannels * plane;
+        for (int64_t i = 0; i < pf_count; ++i) {
+          for (int64_t j = 0; j < pf_len; j += 64) hwy::Prefetch(xp + pf_rows[i] + j);
+          hwy::Prefetch(xp + pf_rows[i] + pf_len - 1);
+        }
+      }
+      VF in[kIn][kIn];
+      for (int r = 0; r < kIn; ++r) {
+        float* srow = stage + r * StageRow(kL);
+        float* t4 = tails + 2 * r * kL;
+        float* t5 = t4 + kL;
+        for (int64_t si = 0; si < nseg; ++si) {
+          const Segment& sg = segs[si];
+          const int64_t iy = sg.iy0 + r * dh, cnt = kTile * sg.n, last = sg.l0 + sg.n - 1;
+          float* dst = srow + kTile * sg.l0;
+          if (iy < 0 || iy >= s.in_h) {
+            ZeroFloats(dst, cnt);
+            t4[last] = t5[last] = 0.0f;
+            continue;
+          }
+          const T* row = xc + iy * s.in_w;
+          ZeroFloats(dst, sg.lo);
+          if (dw == 1) {
+            ConvertRow(dst + sg.lo, row + sg.ix0 + sg.lo, sg.hi - sg.lo, zp);
+          } else {
+            const T* src = row + sg.ix0;
+            for (int64_t j = sg.lo; j < sg.hi; ++j) {
+              dst[j] = static_cast<float>(src[j * dw]) - job.x_zp;
+            }
+          }
+          ZeroFloats(dst + sg.hi, cnt - sg.hi);
+          t4[last] = sg.c4 >= 0 ? static_cast<float>(row[sg.c4]) - job.x_zp : 0.0f;
+          t5[last] = sg.c5 >= 0 ? static_cast<float>(row[sg.c5]) - job.x_zp : 0.0f;
+        }
+        VF v4, v5, junk0, junk1;
+        hn::LoadInterleaved4(d, srow, in[r][0], in[r][1], in[r][2], in[r][3]);
+        hn::LoadInterleaved4(d, srow + 4, v4, v5, junk0, junk1);
+        in[r][4] = hn::IfThenElse(end_mask, hn::LoadU(d, t4), v4);
+        in[r][5] = hn::IfThenElse(end_mask, hn::LoadU(d, t5), v5);
+      }
+      TransformAndStoreInputTile(in, V + c * tb + t0, vse);
+    }
+  }
+}
+
+// Keeps the compiler from fusing a multiply with the following add (GCC contracts intrinsics
+// into FMAs where the target has them): the dequantising epilogue must round the product and the
+// sum separately, as PackedConvInteger's exact kernels do.
+HWY_INLINE VF Unfused(VF v) {
+#if (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL) && (HWY_COMPILER_GCC || HWY_COMPILER_CLANG)
+  asm("" : "+v"(v.raw));
+#elif HWY_TARGET == HWY_AVX2 && (HWY_COMPILER_GCC || HWY_COMPILER_CLANG)
+  asm("" : "+x"(v.raw));
+#endif
+  return v;
+}
+
+// Output transform + epilogue of output channels [oc_lo, oc_hi) whose M rows start at oc_lo:
+//  - kF32: + bias, ReLU;
+//  - kI32: the sum rounded to the nearest int32 (half to even);
+//  - kDequant: relu?(float(that int32) * scale + bias), rounded in that order like
+//    PackedConvInteger's StoreInt, so sums that float holds exactly give identical outputs.
+// Integer sums over many channels run in chunks of channels (see kExactChannels): acc_in, when
+// given, holds the rounded sums of the chunks before, added here; with acc_out the rounded sums
+// (plus acc_in) go there instead of to the output. Both are [oc - oc_lo][16][tb] int32.
+template <OutKind K>
+void TransformOutputs(const Job& job, const Plan& plan, const int64_t* oy0, const int64_t* ox0,
+                      int64_t oc_lo, int64_t oc_hi, int64_t m_rows, Scratch& sc,
+                      const int32_t* acc_in = nullptr, int32_t* acc_out = nullptr) {
+  const ConvShape& s = job.s;
+  const DF d;
+  const hn::RebindToSigned<DF> di;
+  using VI = hn::Vec<decltype(di)>;
   const int64_t tb = plan.tiles_per_block, P = s.out_h * s.out_w;
   const int64_t dh = s.dil_h, dw = s.dil_w;
   const float* HWY_RESTRICT M = sc.m.p;
   float* HWY_RESTRICT obuf = sc.out.p;  // [16][kL]
+  int32_t* HWY_RESTRICT obuf_int = reinterpret_cast<int32_t*>(sc.out.p);
+  const bool relu = K == OutKind::kF32 ? job.ep.relu : job.dq.relu;
+  const float* bias_data = K == OutKind::kF32 ? job.ep.bias : job.dq.bias;
   for (int64_t oc = oc_lo; oc < oc_hi; ++oc) {
-    const VF bias = hn::Set(d, job.ep.bias ? job.ep.bias[oc] : 0.0f);
-    float* yc = y + oc * P;
+    const VF bias = hn::Set(d, bias_data ? bias_data[oc] : 0.0f);
+    VF scale = hn::Zero(d);
+    if constexpr (K == OutKind::kDequant) {
+      scale = hn::Set(d, job.dq.scale[job.dq.scale_per_channel ? oc : 0]);
+    }
+    float* yc = K == OutKind::kI32 ? nullptr : job.y + oc * P;
+    int32_t* yci = K == OutKind::kI32 ? job.y_int + oc * P : nullptr;
+    const int64_t acc_off = (oc - oc_lo) * 16 * tb;
     for (int64_t t0 = 0; t0 < tb; t0 += kL) {
       if (oy0[t0] < 0) break;
       VF tmp[kTile][kIn];
@@ -490,27 +691,58 @@ void TransformOutputs(const Job& job, const Plan& plan, const int64_t* oy0, cons
         for (int i = 0; i < kTile; ++i) tmp[i][b] = res[i];
       }
       VF out[kTile][kTile];
+      VI out_int[kTile][kTile];
       for (int i = 0; i < kTile; ++i) {
         VF res[kTile];
         OutputTransform1D(tmp[i], res);
         for (int j = 0; j < kTile; ++j) {
-          VF v = hn::Add(res[j], bias);
-          if (job.ep.relu) v = hn::Max(v, hn::Zero(d));
-          out[i][j] = v;
+          if constexpr (K == OutKind::kF32) {
+            VF v = hn::Add(res[j], bias);
+            if (relu) v = hn::Max(v, hn::Zero(d));
+            out[i][j] = v;
+          } else {
+            VI vi = hn::NearestInt(res[j]);
+            const int64_t at = acc_off + (i * kTile + j) * tb + t0;
+            if (acc_in) vi = hn::Add(vi, hn::LoadU(di, acc_in + at));
+            if (acc_out) {
+              hn::StoreU(vi, di, acc_out + at);
+              continue;
+            }
+            out_int[i][j] = vi;
+            if constexpr (K == OutKind::kDequant) {
+              // float(int32), then * scale and + bias rounded separately; ReLU as v > 0 ? v : +0.
+              VF v = Unfused(hn::Mul(hn::ConvertTo(d, vi), scale));
+              if (bias_data) v = hn::Add(v, bias);
+              if (relu) v = hn::IfThenElseZero(hn::Gt(v, hn::Zero(d)), v);
+              out[i][j] = v;
+            }
+          }
         }
       }
+      if (acc_out) continue;
       const bool fast = dw == 1 && oy0[t0 + kL - 1] == oy0[t0] &&
                         ox0[t0 + kL - 1] == ox0[t0] + kTile * (kL - 1) &&
                         oy0[t0] + 3 * dh < s.out_h && ox0[t0] + kTile * kL <= s.out_w;
       if (fast) {
         for (int i = 0; i < kTile; ++i) {
-          hn::StoreInterleaved4(out[i][0], out[i][1], out[i][2], out[i][3], d,
-                                yc + (oy0[t0] + i * dh) * s.out_w + ox0[t0]);
+          const int64_t off = (oy0[t0] + i * dh) * s.out_w + ox0[t0];
+          if constexpr (K == OutKind::kI32) {
+            hn::StoreInterleaved4(out_int[i][0], out_int[i][1], out_int[i][2], out_int[i][3], di,
+                                  yci + off);
+          } else {
+            hn::StoreInterleaved4(out[i][0], out[i][1], out[i][2], out[i][3], d, yc + off);
+          }
         }
         continue;
       }
       for (int i = 0; i < kTile; ++i) {
-        for (int j = 0; j < kTile; ++j) hn::Store(out[i][j], d, obuf + (i * kTile + j) * kL);
+        for (int j = 0; j < kTile; ++j) {
+          if constexpr (K == OutKind::kI32) {
+            hn::Store(out_int[i][j], di, obuf_int + (i * kTile + j) * kL);
+          } else {
+            hn::Store(out[i][j], d, obuf + (i * kTile + j) * kL);
+          }
+        }
       }
       for (int64_t l = 0; l < kL; ++l) {
         if (oy0[t0 + l] < 0) break;
@@ -520,7 +752,11 @@ void TransformOutputs(const Job& job, const Plan& plan, const int64_t* oy0, cons
           for (int j = 0; j < kTile; ++j) {
             const int64_t ox = ox0[t0 + l] + j * dw;
             if (ox >= s.out_w) break;
-            yc[oy * s.out_w + ox] = obuf[(i * kTile + j) * kL + l];
+            if constexpr (K == OutKind::kI32) {
+              yci[oy * s.out_w + ox] = obuf_int[(i * kTile + j) * kL + l];
+            } else {
+              yc[oy * s.out_w + ox] = obuf[(i * kTile + j) * kL + l];
+            }
           }
         }
       }
@@ -536,14 +772,23 @@ bool Run(const Job& job) {
   const Plan plan = MakePlan(s, grid.count, kMr, kNr);
   const int64_t tb = plan.tiles_per_block;
   const int64_t pass_blocks = plan.oc_pass / kMr;
+  // Integer outputs sum their channels in chunks of at most kExactChannels, each rounded to an
+  // integer and added exactly in int32, so the float error stays that of a chunk.
+  const int64_t c_chunks =
+      job.out_kind == OutKind::kF32 ? 1 : (C + kExactChannels - 1) / kExactChannels;
+  const int64_t c_step = (C + c_chunks - 1) / c_chunks;
   // The transformed weights live in a per-thread buffer kept between calls (at most
   // kWinogradWeightChunkBytes): a fresh one per call cost page faults on every layer.
   AlignedFloats& u = ThreadWeightScratch();
   if (!u.Reserve(kPoints * C * plan.oc_pass)) return false;
   std::atomic<bool> oom{false};
   for (int64_t n = 0; n < s.batch; ++n) {
-    const float* x = job.x + n * C * s.in_h * s.in_w;
-    float* y = job.y + n * OC * s.out_h * s.out_w;
+    Job img = job;  // this image's input and output
+    const int64_t x_off = n * C * s.in_h * s.in_w, y_off = n * OC * s.out_h * s.out_w;
+    const size_t x_bytes = job.in_kind == InKind::kF32 ? sizeof(float) : 1;
+    img.x = static_cast<const char*>(job.x) + x_off * static_cast<int64_t>(x_bytes);
+    if (job.y) img.y = job.y + y_off;
+    if (job.y_int) img.y_int = job.y_int + y_off;
     for (int64_t oc_base = 0; oc_base < OC; oc_base += plan.oc_pass) {
       const int64_t oc_end = std::min(OC, oc_base + plan.oc_pass);
       const int64_t blocks_here = (oc_end - oc_base + kMr - 1) / kMr;
@@ -558,12 +803,21 @@ bool Run(const Job& job) {
       splits = (chunks + chunks_per_split - 1) / chunks_per_split;
       ParallelFor(job.pool, plan.blocks * splits, [&](int64_t u0, int64_t u1) {
         Scratch sc;
-        if (!sc.v.Allocate(kPoints * (C * tb + kSlicePad)) ||
+        // V has one spare row of tb floats: GCC 12 vectorises the HWY_SCALAR Gemm with a junk
+        // load of the next row of v (discarded, but it faults past the end of a mapping).
+        if (!sc.v.Allocate(kPoints * (C * tb + kSlicePad) + tb) ||
             !sc.m.Allocate(kPoints * (plan.oc_chunk * tb + kSlicePad)) ||
             !sc.gather.Allocate(kPoints * kL) || !sc.out.Allocate(16 * kL) ||
             !sc.stage.Allocate(kIn * StageRow(kL) + (2 * kIn + 1) * kL)) {
           oom = true;
           return;
+        }
+        if (c_chunks > 1) {
+          sc.acc.reset(new (std::nothrow) int32_t[static_cast<size_t>(plan.oc_chunk * 16 * tb)]);
+          if (!sc.acc) {
+            oom = true;
+            return;
+          }
         }
         sc.oy.reset(new (std::nothrow) int64_t[static_cast<size_t>(tb)]);
         sc.ox.reset(new (std::nothrow) int64_t[static_cast<size_t>(tb)]);
@@ -576,7 +830,20 @@ bool Run(const Job& job) {
           const int64_t block = unit / splits, split = unit % splits;
           if (block != have_block) {
             TileOrigins(grid, block * tb, tb, sc.oy.get(), sc.ox.get());
-            TransformInputs(job, plan, sc.oy.get(), sc.ox.get(), x, sc);
+            switch (job.in_kind) {
+              case InKind::kF32:
+                TransformInputs(img, plan, sc.oy.get(), sc.ox.get(),
+                                static_cast<const float*>(img.x), sc);
+                break;
+              case InKind::kU8:
+                TransformInputsInt(img, plan, sc.oy.get(), sc.ox.get(),
+                                   static_cast<const uint8_t*>(img.x), sc);
+                break;
+              case InKind::kS8:
+                TransformInputsInt(img, plan, sc.oy.get(), sc.ox.get(),
+                                   static_cast<const int8_t*>(img.x), sc);
+                break;
+            }
             have_block = block;
           }
           const int64_t ch0 = split * chunks_per_split,
@@ -586,17 +853,37 @@ bool Run(const Job& job) {
             const int64_t hi = std::min(oc_end, lo + plan.oc_chunk);
             const int64_t rows = (hi - lo + kMr - 1) / kMr * kMr;
             const int64_t b_first = (lo - oc_base) / kMr;
-            for (int e = 0; e < kPoints; ++e) {
-              const float* Ve = sc.v.p + e * (C * tb + kSlicePad);
-              float* Me = sc.m.p + e * (rows * tb + kSlicePad);
-              for (int64_t j = 0; j < tb; j += kNr) {
-                for (int64_t r = 0; r < rows; r += kMr) {
-                  const float* Ub = u.p + ((e * pass_blocks + b_first + r / kMr) * C) * kMr;
-                  Gemm(C, Ub, Ve + j, tb, Me + r * tb + j, tb);
+            for (int64_t k = 0; k < c_chunks; ++k) {
+              const int64_t c0 = k * c_step, cn = std::min(C, c0 + c_step) - c0;
+              for (int e = 0; e < kPoints; ++e) {
+                const float* Ve = sc.v.p + e * (C * tb + kSlicePad) + c0 * tb;
+                float* Me = sc.m.p + e * (rows * tb + kSlicePad);
+                for (int64_t j = 0; j < tb; j += kNr) {
+                  for (int64_t r = 0; r < rows; r += kMr) {
+                    const float* Ub =
+                        u.p + ((e * pass_blocks + b_first + r / kMr) * C + c0) * kMr;
+                    Gemm(cn, Ub, Ve + j, tb, Me + r * tb + j, tb);
+                  }
                 }
               }
+              int32_t* acc = c_chunks > 1 ? sc.acc.get() : nullptr;
+              const int32_t* acc_in = k > 0 ? acc : nullptr;
+              int32_t* acc_out = k + 1 < c_chunks ? acc : nullptr;
+              switch (job.out_kind) {
+                case OutKind::kF32:
+                  TransformOutputs<OutKind::kF32>(img, plan, sc.oy.get(), sc.ox.get(), lo, hi,
+                                                  rows, sc);
+                  break;
+                case OutKind::kI32:
+                  TransformOutputs<OutKind::kI32>(img, plan, sc.oy.get(), sc.ox.get(), lo, hi,
+                                                  rows, sc, acc_in, acc_out);
+                  break;
+                case OutKind::kDequant:
+                  TransformOutputs<OutKind::kDequant>(img, plan, sc.oy.get(), sc.ox.get(), lo,
+                                                      hi, rows, sc, acc_in, acc_out);
+                  break;
+              }
             }
-            TransformOutputs(job, plan, sc.oy.get(), sc.ox.get(), lo, hi, rows, y, sc);
           }
         }
       });
@@ -662,6 +949,54 @@ bool WinogradPreferred(const ConvShape& s) {
 }
 
 const char* WinogradTargetName(ConvIsa isa) { return winograd_internal::PickTarget(isa).name; }
+
+Status WinogradConvInteger(const ConvShape& s, const ConvIntegerInputs& in,
+                           const ConvIntegerDequant* dq, int32_t* y_int, float* y_float,
+                           ThreadPool* pool, ConvIsa isa) {
+  if (!WinogradSupports(s)) {
+    return InternalError("Winograd convolution does not support " + s.ToString());
+  }
+  if (in.x == nullptr || in.w == nullptr || in.w_zero_points == nullptr ||
+      (dq ? (y_float == nullptr || dq->scale == nullptr) : y_int == nullptr)) {
+    return InternalError("Winograd integer convolution: missing inputs or output");
+  }
+  if (s.batch == 0 || s.out_c == 0 || s.out_pixels() == 0) return OkStatus();
+  if (s.in_c == 0) {  // empty sums
+    for (int64_t i = 0; i < s.batch * s.out_c; ++i) {
+      const int64_t oc = i % s.out_c, P = s.out_pixels();
+      if (dq == nullptr) {
+        std::fill(y_int + i * P, y_int + (i + 1) * P, 0);
+        continue;
+      }
+      float v = 0.0f * dq->scale[dq->scale_per_channel ? oc : 0];
+      if (dq->bias) v += dq->bias[oc];
+      if (dq->relu && !(v > 0)) v = 0;
+      std::fill(y_float + i * P, y_float + (i + 1) * P, v);
+    }
+    return OkStatus();
+  }
+  winograd_internal::Job job;
+  job.s = s;
+  job.in_kind = in.x_signed ? winograd_internal::InKind::kS8 : winograd_internal::InKind::kU8;
+  job.x = in.x;
+  job.x_zp = static_cast<float>(in.x_zero_point);
+  job.w8 = in.w;
+  job.w8_signed = in.w_signed;
+  job.w_zp = in.w_zero_points;
+  if (dq) {
+    job.out_kind = winograd_internal::OutKind::kDequant;
+    job.dq = *dq;
+    job.y = y_float;
+  } else {
+    job.out_kind = winograd_internal::OutKind::kI32;
+    job.y_int = y_int;
+  }
+  job.pool = pool;
+  if (!winograd_internal::PickTarget(isa).run(job)) {
+    return ResourceExhaustedError("out of memory for the Winograd convolution scratch");
+  }
+  return OkStatus();
+}
 
 Status WinogradConvF32(const ConvShape& s, const float* x, const Winograd3x3Weights& w,
                        const ConvEpilogue& ep, float* y, ThreadPool* pool, ConvIsa isa) {

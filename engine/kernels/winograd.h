@@ -55,6 +55,20 @@ Status WinogradConvF32(const ConvShape& s, const float* x, const Winograd3x3Weig
                        const ConvEpilogue& ep, float* y, ThreadPool* pool,
                        ConvIsa isa = ConvIsa::kAuto);
 
+// ConvInteger through the same float Winograd path (PackedConvInteger's kWinogradF32 scheme):
+// in.x and in.w are 8-bit with zero points; x is read as (x - x_zp) floats in the input-tile
+// gather (no float copy of the input), w ([out_c][in_c][3][3], ONNX layout) as (w - w_zp[oc])
+// floats by the per-call weight transform. Sums are accumulated in float over chunks of at most
+// 256 input channels, each rounded to the nearest integer (half to even) and the chunks added in
+// int32: with dq null they go to y_int, else y_float = relu?(float(sum) * scale[oc or 0] +
+// bias[oc]), computed in that order as PackedConvInteger::RunDequant does. A chunk is exact
+// unless its float error (at most ~3e-6 of its sum of |products|, see
+// tests/kernels/winograd_int_test.cc) reaches 0.5; int32 overflow saturates instead of wrapping.
+// pool may be null.
+Status WinogradConvInteger(const ConvShape& s, const ConvIntegerInputs& in,
+                           const ConvIntegerDequant* dq, int32_t* y_int, float* y_float,
+                           ThreadPool* pool, ConvIsa isa = ConvIsa::kAuto);
+
 // Name of the Highway target WinogradConvF32 uses for `isa`: "AVX3", "AVX2", or the static
 // baseline ("SCALAR" for plain x86-64 in Highway 1.0.3, "WASM" under Emscripten).
 const char* WinogradTargetName(ConvIsa isa);

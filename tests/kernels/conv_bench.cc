@@ -2,8 +2,9 @@
 // Winograd the direct convolution's count, so the figures compare directly).
 // Usage: bgone_conv_bench [--isa auto|generic|avx2|avx512] [--int8] [--int16-pairs] [--all] [--only NAME] [--cpu]
 //                         [threads...]
-//   (default: auto, 1 2; --int8 also times PackedConvInteger, --int16-pairs forces its int16 scheme
-//   instead of VNNI's u8 x s8 quads; --all runs every IS-Net 3x3 shape)
+//   (default: auto, 1 2; --int8 also times PackedConvInteger, exact and kWinogradF32; --int16-pairs
+//   forces its exact int16 scheme instead of VNNI's u8 x s8 quads; --all runs every IS-Net 3x3
+//   shape)
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -140,7 +141,9 @@ int main(int argc, char** argv) {
     in.x_zero_point = 117;
     in.w = wq.data();
     in.w_zero_points = wzp.data();
-    auto pi = PackedConvInteger::Pack(s, in, isa, scheme);
+    // The exact scheme (kAuto would pick Winograd where WinogradIntegerPreferred says so).
+    auto pi = PackedConvInteger::Pack(
+        s, in, isa, scheme == ConvIntScheme::kAuto ? ConvIntScheme::kU8S8Quads : scheme);
     if (!pf.ok() || !pi.ok() || !pw.ok()) return 1;
     const bool wino = (*pw)->UsesWinograd(s);
     double gflop = 2 * s.macs() / 1e9;
@@ -159,7 +162,14 @@ int main(int argc, char** argv) {
       }
       if (int8) {
         double ti = TimeBest([&] { (void)(*pi)->Run(s, in, yq.data(), &pool); }, reps);
-        std::printf("   int8 %6.1f GOP/s (%.3fs)", gflop / ti, ti);
+        std::printf("   int8 %6.1f GOP/s (%.4fs)", gflop / ti, ti);
+        auto piw = PackedConvInteger::Pack(s, in, isa, ConvIntScheme::kWinogradF32);
+        if (piw.ok() && (*piw)->scheme() == ConvIntScheme::kWinogradF32) {
+          double tiw = TimeBest([&] { (void)(*piw)->Run(s, in, yq.data(), &pool); }, reps);
+          auto pa = PackedConvInteger::Pack(s, in, isa);
+          std::printf("  int8 winograd %6.1f (%.4fs) x%.2f auto=%s", gflop / tiw, tiw, ti / tiw,
+                      pa.ok() && (*pa)->scheme() == ConvIntScheme::kWinogradF32 ? "wino" : "exact");
+        }
       }
       std::printf("\n");
     }
