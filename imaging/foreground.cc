@@ -36,13 +36,13 @@ void BlurStep(const Plane (&f)[3], const Plane (&b)[3], const Plane& alpha, int 
   for (int c = 0; c < 3; ++c) {
     for (size_t i = 0; i < n; ++i) tmp.v[i] = f[c].v[i] * alpha.v[i];
     BoxMean(tmp, r, &num, pool);
-    out_f[c] = Plane(w, h);
+    out_f[c] = Plane(w, h, Plane::Uninitialized{});
     for (size_t i = 0; i < n; ++i) {
       out_f[c].v[i] = sa.v[i] > kMinWeight ? num.v[i] / sa.v[i] : f[c].v[i];
     }
     for (size_t i = 0; i < n; ++i) tmp.v[i] = b[c].v[i] * inv.v[i];
     BoxMean(tmp, r, &num, pool);
-    out_b[c] = Plane(w, h);
+    out_b[c] = Plane(w, h, Plane::Uninitialized{});
     for (size_t i = 0; i < n; ++i) {
       out_b[c].v[i] = sb.v[i] > kMinWeight ? num.v[i] / sb.v[i] : b[c].v[i];
     }
@@ -62,8 +62,8 @@ StatusOr<Image> EstimateForeground(const Image& image, const Image& alpha,
   BlurStep(work.rgb, work.rgb, a, kFirstRadius, fs, bs, pool);
   Plane f1[3], b1[3];
   for (int c = 0; c < 3; ++c) {
-    f1[c] = Plane(a.width, a.height);
-    b1[c] = Plane(a.width, a.height);
+    f1[c] = Plane(a.width, a.height, Plane::Uninitialized{});
+    b1[c] = Plane(a.width, a.height, Plane::Uninitialized{});
     for (size_t i = 0; i < n; ++i) {
       const float al = a.v[i];
       const float residual = work.rgb[c].v[i] - al * fs[c].v[i] - (1.0f - al) * bs[c].v[i];
@@ -74,25 +74,41 @@ StatusOr<Image> EstimateForeground(const Image& image, const Image& alpha,
   BlurStep(f1, b1, a, kSecondRadius, fs, bs, pool);
 
   BG_ASSIGN_OR_RETURN(Image out, Image::Create(image.width, image.height, PixelFormat::kRgb8));
-  const internal::AxisTaps xs = internal::MakeAxisTaps(image.width, a.width, factor);
+  const int ww = a.width;
+  const internal::AxisTaps xs = internal::MakeAxisTaps(image.width, ww, factor);
   const internal::AxisTaps ys = internal::MakeAxisTaps(image.height, a.height, factor);
   const int channels = image.channels();
   internal::ForEachRowBand(image.height, options.band_rows, pool, [&](int y0, int y1) {
+    // F_s and B_s interpolated to the current row (work width), three channels each.
+    std::vector<float> rows(static_cast<size_t>(ww) * 6);
     for (int y = y0; y < y1; ++y) {
       const uint8_t* px = image.row(y);
       const uint8_t* ar = alpha.row(y);
       uint8_t* o = out.row(y);
+      bool interpolated = false;
       for (int x = 0; x < image.width; ++x) {
         const uint8_t* p = px + static_cast<size_t>(x) * channels;
+        const uint8_t al8 = ar[x];
+        if (al8 == 255) {  // opaque: the photo's colour is the subject's
+          for (int c = 0; c < 3; ++c) o[3 * x + c] = channels == 1 ? p[0] : p[c];
+          continue;
+        }
+        if (!interpolated) {
+          for (int c = 0; c < 3; ++c) {
+            internal::VerticalLerp(fs[c], ys, y, &rows[static_cast<size_t>(c) * ww]);
+            internal::VerticalLerp(bs[c], ys, y, &rows[static_cast<size_t>(3 + c) * ww]);
+          }
+          interpolated = true;
+        }
+        const float al = al8 * (1.0f / 255.0f);
         for (int c = 0; c < 3; ++c) {
-          const uint8_t colour = channels == 1 ? p[0] : p[c];
-          if (ar[x] == 255) {
-            o[3 * x + c] = colour;
+          const float f = internal::HorizontalLerp(&rows[static_cast<size_t>(c) * ww], xs, x);
+          if (al8 == 0) {  // F' = F_s: the residual's weight is 0
+            o[3 * x + c] = internal::ToByte(f);
             continue;
           }
-          const float al = ar[x] * (1.0f / 255.0f);
-          const float f = internal::Bilerp(fs[c], xs, ys, x, y);
-          const float b = internal::Bilerp(bs[c], xs, ys, x, y);
+          const float b = internal::HorizontalLerp(&rows[static_cast<size_t>(3 + c) * ww], xs, x);
+          const uint8_t colour = channels == 1 ? p[0] : p[c];
           const float residual = colour * (1.0f / 255.0f) - al * f - (1.0f - al) * b;
           o[3 * x + c] = internal::ToByte(f + al * residual);
         }
@@ -129,7 +145,7 @@ StatusOr<Image> BlurredBackground(const Image& image, const Image& alpha,
     for (size_t i = 0; i < n; ++i) num.v[i] = work.rgb[c].v[i] * weight.v[i];
     num = blur3(std::move(num));
     const Plane plain = blur3(work.rgb[c]);
-    colour[c] = Plane(w, h);
+    colour[c] = Plane(w, h, Plane::Uninitialized{});
     for (size_t i = 0; i < n; ++i) {
       colour[c].v[i] = (num.v[i] + kPlainWeight * plain.v[i]) / (den.v[i] + kPlainWeight);
     }
@@ -138,11 +154,16 @@ StatusOr<Image> BlurredBackground(const Image& image, const Image& alpha,
   const internal::AxisTaps xs = internal::MakeAxisTaps(image.width, w, factor);
   const internal::AxisTaps ys = internal::MakeAxisTaps(image.height, h, factor);
   internal::ForEachRowBand(image.height, options.band_rows, pool, [&](int y0, int y1) {
+    std::vector<float> rows(static_cast<size_t>(w) * 3);
     for (int y = y0; y < y1; ++y) {
+      for (int c = 0; c < 3; ++c) {
+        internal::VerticalLerp(colour[c], ys, y, &rows[static_cast<size_t>(c) * w]);
+      }
       uint8_t* o = out.row(y);
       for (int x = 0; x < image.width; ++x) {
         for (int c = 0; c < 3; ++c) {
-          o[3 * x + c] = internal::ToByte(internal::Bilerp(colour[c], xs, ys, x, y));
+          o[3 * x + c] = internal::ToByte(
+              internal::HorizontalLerp(&rows[static_cast<size_t>(c) * w], xs, x));
         }
       }
     }

@@ -21,46 +21,100 @@ constexpr float kConfidentFg = 0.95f;
 constexpr float kConfidentBg = 0.05f;
 constexpr int kHistogramBits = 5;  // 32 levels per channel
 constexpr float kLikelihoodClamp = 4.0f;
-constexpr int kLikelihoodSmoothRadius = 4;
+// Both guided filters (stage 1's smoothing and stage 3) use this radius, so they share the
+// photo's window statistics.
+constexpr int kGuidedRadius = 12;
 constexpr double kLikelihoodSmoothEps = 1e-3;
 constexpr int kLocalColorRadius = 12;
 constexpr float kLocalColorSeparation = 0.1f;  // |F - B|^2 at which the local model gets full weight
-constexpr int kGuidedRadius = 8;
 constexpr double kGuidedEps = 1e-4;
 constexpr int kSolidRadius = 8;
 constexpr float kSolid = 0.97f;
 
+// Model trust (MatteRefineOptions::trust_model), on 8-bit values: where the model is certain
+// (0 or 255) the result is too; where it leans to background (kTrustLow <= mask < 128) and no
+// confident foreground lies within kTrustFarRadius work pixels, refinement may raise alpha but
+// not lower it below the model's (near confident foreground the local colour model knows
+// better: that is where the upscaled mask smears grey around hair); where the model says
+// foreground (mask >= kTrustFg) the result stays foreground (>= 128, i.e. alpha > 0.5).
+constexpr int kTrustLow = 8;   // 0.03
+constexpr int kTrustFg = 153;  // 0.6
+constexpr int kTrustFarRadius = 24;
+
+inline bool AllEqual(const uint8_t* p, int n, uint8_t value) {
+  for (int i = 0; i < n; ++i) {
+    if (p[i] != value) return false;
+  }
+  return true;
+}
+
+inline int Trusted(int v, int model, bool far_from_fg) {
+  if (model == 0 || model == 255) return model;
+  if (model >= kTrustLow && model < 128) return far_from_fg ? std::max(v, model) : v;
+  if (model >= kTrustFg) return std::max(v, 128);
+  return v;
+}
+
 using Rgb = std::array<const Plane*, 3>;
 
-// Coefficients of He et al.'s colour guided filter, already averaged over the window:
-// the filtered value at a pixel is A . I + b.
+// fn(i) for every pixel index of a work plane, spread over the pool (per-pixel work only, so
+// the result does not depend on the split).
+template <typename Fn>
+void ForEachPixel(size_t n, ThreadPool* pool, Fn fn) {
+  ParallelFor(pool, static_cast<int64_t>(n), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) fn(static_cast<size_t>(i));
+  });
+}
+
+// Window means of the guide (the photo) and of its channel products, for He et al.'s colour
+// guided filter: everything the filter needs from the guide alone, shared by both filters.
+struct GuideStats {
+  int radius = 0;
+  Plane mean[3];     // E[I_c]
+  Plane product[6];  // E[I_c I_d] for (c, d) = 00, 01, 02, 11, 12, 22
+};
+
+GuideStats ComputeGuideStats(const Rgb& guide, int r, ThreadPool* pool) {
+  GuideStats stats;
+  stats.radius = r;
+  const size_t n = guide[0]->v.size();
+  for (int c = 0; c < 3; ++c) BoxMean(*guide[c], r, &stats.mean[c], pool);
+  Plane product(guide[0]->width, guide[0]->height, Plane::Uninitialized{});
+  const int pairs[6][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 1}, {1, 2}, {2, 2}};
+  for (int k = 0; k < 6; ++k) {
+    const Plane& u = *guide[pairs[k][0]];
+    const Plane& v = *guide[pairs[k][1]];
+    ForEachPixel(n, pool, [&](size_t i) { product.v[i] = u.v[i] * v.v[i]; });
+    BoxMean(product, r, &stats.product[k], pool);
+  }
+  return stats;
+}
+
+// Coefficients of the colour guided filter, already averaged over the window: the filtered
+// value at a pixel is A . I + b.
 struct LinearModel {
   Plane a[3];
   Plane b;
 };
 
-LinearModel ColorGuidedFilter(const Rgb& guide, const Plane& p, int r, double eps,
-                              ThreadPool* pool) {
+LinearModel ColorGuidedFilter(const GuideStats& stats, const Rgb& guide, const Plane& p,
+                              double eps, ThreadPool* pool) {
+  const int r = stats.radius;
   const int w = p.width;
   const int h = p.height;
   const size_t n = p.v.size();
-  Plane mean_i[3], mean_ip[3], mean_ii[6], mean_p;
-  Plane product(w, h);
-  for (int c = 0; c < 3; ++c) BoxMean(*guide[c], r, &mean_i[c], pool);
+  Plane mean_ip[3], mean_p;
+  Plane product(w, h, Plane::Uninitialized{});
   BoxMean(p, r, &mean_p, pool);
   for (int c = 0; c < 3; ++c) {
-    for (size_t i = 0; i < n; ++i) product.v[i] = guide[c]->v[i] * p.v[i];
+    ForEachPixel(n, pool, [&](size_t i) { product.v[i] = guide[c]->v[i] * p.v[i]; });
     BoxMean(product, r, &mean_ip[c], pool);
   }
-  const int pairs[6][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 1}, {1, 2}, {2, 2}};
-  for (int k = 0; k < 6; ++k) {
-    const Plane& u = *guide[pairs[k][0]];
-    const Plane& v = *guide[pairs[k][1]];
-    for (size_t i = 0; i < n; ++i) product.v[i] = u.v[i] * v.v[i];
-    BoxMean(product, r, &mean_ii[k], pool);
-  }
-  Plane a[3] = {Plane(w, h), Plane(w, h), Plane(w, h)};
-  Plane b(w, h);
+  const Plane(&mean_i)[3] = stats.mean;
+  const Plane(&mean_ii)[6] = stats.product;
+  const Plane::Uninitialized uninit;
+  Plane a[3] = {Plane(w, h, uninit), Plane(w, h, uninit), Plane(w, h, uninit)};
+  Plane b(w, h, uninit);
   ParallelFor(pool, static_cast<int64_t>(n), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const double mr = mean_i[0].v[i], mg = mean_i[1].v[i], mb = mean_i[2].v[i];
@@ -92,13 +146,13 @@ LinearModel ColorGuidedFilter(const Rgb& guide, const Plane& p, int r, double ep
   return model;
 }
 
-Plane ApplyModel(const LinearModel& m, const Rgb& guide) {
+Plane ApplyModel(const LinearModel& m, const Rgb& guide, ThreadPool* pool) {
   Plane out(m.b.width, m.b.height);
-  for (size_t i = 0; i < out.v.size(); ++i) {
+  ForEachPixel(out.v.size(), pool, [&](size_t i) {
     const float q = m.a[0].v[i] * guide[0]->v[i] + m.a[1].v[i] * guide[1]->v[i] +
                     m.a[2].v[i] * guide[2]->v[i] + m.b.v[i];
     out.v[i] = std::clamp(q, 0.0f, 1.0f);
-  }
+  });
   return out;
 }
 
@@ -109,45 +163,49 @@ inline int ColorBin(float r, float g, float b) {
 }
 
 // Stage 1.
-Plane ColorLikelihood(const Rgb& rgb, const Plane& alpha, ThreadPool* pool) {
+Plane ColorLikelihood(const GuideStats& stats, const Rgb& rgb, const Plane& alpha,
+                      ThreadPool* pool) {
   constexpr int bins = 1 << (3 * kHistogramBits);
-  std::vector<double> fg(bins, 0.0), bg(bins, 0.0);
-  double nf = 0, nb = 0;
   const size_t n = alpha.v.size();
+  // The bin of every pixel, then integer counts (exact in any order).
+  std::vector<uint16_t> bin(n);
+  ForEachPixel(n, pool, [&](size_t i) {
+    bin[i] = static_cast<uint16_t>(ColorBin(rgb[0]->v[i], rgb[1]->v[i], rgb[2]->v[i]));
+  });
+  std::vector<uint32_t> fg(bins, 0), bg(bins, 0);
+  uint64_t nf = 0, nb = 0;
   for (size_t i = 0; i < n; ++i) {
     const float a = alpha.v[i];
     if (a > kConfidentFg) {
-      fg[ColorBin(rgb[0]->v[i], rgb[1]->v[i], rgb[2]->v[i])] += 1;
-      nf += 1;
+      ++fg[bin[i]];
+      ++nf;
     } else if (a < kConfidentBg) {
-      bg[ColorBin(rgb[0]->v[i], rgb[1]->v[i], rgb[2]->v[i])] += 1;
-      nb += 1;
+      ++bg[bin[i]];
+      ++nb;
     }
   }
   // Log likelihood ratio with add-one smoothing, mapped to [0, 1] for the guided filter.
   std::vector<float> table(bins);
   for (int k = 0; k < bins; ++k) {
-    const double pf = (fg[k] + 1.0) / (nf + bins);
-    const double pb = (bg[k] + 1.0) / (nb + bins);
+    const double pf = (fg[k] + 1.0) / (static_cast<double>(nf) + bins);
+    const double pb = (bg[k] + 1.0) / (static_cast<double>(nb) + bins);
     const double l = std::clamp(std::log(pf / pb), -double{kLikelihoodClamp},
                                 double{kLikelihoodClamp});
     table[k] = static_cast<float>((l + kLikelihoodClamp) / (2 * kLikelihoodClamp));
   }
   Plane llr(alpha.width, alpha.height);
-  for (size_t i = 0; i < n; ++i) {
-    llr.v[i] = table[ColorBin(rgb[0]->v[i], rgb[1]->v[i], rgb[2]->v[i])];
-  }
-  const Plane smooth = ApplyModel(
-      ColorGuidedFilter(rgb, llr, kLikelihoodSmoothRadius, kLikelihoodSmoothEps, pool), rgb);
+  ForEachPixel(n, pool, [&](size_t i) { llr.v[i] = table[bin[i]]; });
+  const Plane smooth =
+      ApplyModel(ColorGuidedFilter(stats, rgb, llr, kLikelihoodSmoothEps, pool), rgb, pool);
   Plane out = alpha;
-  for (size_t i = 0; i < n; ++i) {
+  ForEachPixel(n, pool, [&](size_t i) {
     const float a = alpha.v[i];
-    if (!(a > 0.0f && a < 1.0f)) continue;
+    if (!(a > 0.0f && a < 1.0f)) return;
     const double l = smooth.v[i] * (2.0 * kLikelihoodClamp) - kLikelihoodClamp;
     const double c = std::clamp(static_cast<double>(a), 1e-3, 1.0 - 1e-3);
     const double z = std::log(c / (1.0 - c)) + l;
     out.v[i] = static_cast<float>(1.0 / (1.0 + std::exp(-z)));
-  }
+  });
   return out;
 }
 
@@ -157,24 +215,24 @@ Plane LocalColorModel(const Rgb& rgb, const Plane& alpha, ThreadPool* pool) {
   const int h = alpha.height;
   const size_t n = alpha.v.size();
   Plane wf(w, h), wb(w, h);
-  for (size_t i = 0; i < n; ++i) {
+  ForEachPixel(n, pool, [&](size_t i) {
     wf.v[i] = alpha.v[i] > kConfidentFg ? 1.0f : 0.0f;
     wb.v[i] = alpha.v[i] < kConfidentBg ? 1.0f : 0.0f;
-  }
+  });
   Plane sf, sb, f[3], b[3];
   BoxMean(wf, kLocalColorRadius, &sf, pool);
   BoxMean(wb, kLocalColorRadius, &sb, pool);
   Plane product(w, h);
   for (int c = 0; c < 3; ++c) {
-    for (size_t i = 0; i < n; ++i) product.v[i] = rgb[c]->v[i] * wf.v[i];
+    ForEachPixel(n, pool, [&](size_t i) { product.v[i] = rgb[c]->v[i] * wf.v[i]; });
     BoxMean(product, kLocalColorRadius, &f[c], pool);
-    for (size_t i = 0; i < n; ++i) product.v[i] = rgb[c]->v[i] * wb.v[i];
+    ForEachPixel(n, pool, [&](size_t i) { product.v[i] = rgb[c]->v[i] * wb.v[i]; });
     BoxMean(product, kLocalColorRadius, &b[c], pool);
   }
   Plane out = alpha;
-  for (size_t i = 0; i < n; ++i) {
+  ForEachPixel(n, pool, [&](size_t i) {
     const float a = alpha.v[i];
-    if (!(a > 0.0f && a < 1.0f) || sf.v[i] <= 1e-3f || sb.v[i] <= 1e-3f) continue;
+    if (!(a > 0.0f && a < 1.0f) || sf.v[i] <= 1e-3f || sb.v[i] <= 1e-3f) return;
     float d[3], e[3];
     float norm = 0, dot = 0;
     for (int c = 0; c < 3; ++c) {
@@ -189,33 +247,20 @@ Plane LocalColorModel(const Rgb& rgb, const Plane& alpha, ThreadPool* pool) {
     const float weight =
         std::min(norm / kLocalColorSeparation, 1.0f) * std::sqrt(4.0f * a * (1.0f - a));
     out.v[i] = weight * projected + (1.0f - weight) * a;
-  }
+  });
   return out;
 }
 
-// Min (erode) or max (dilate) over the (2r+1)^2 square, clipped to the plane.
-Plane MinMaxFilter(const Plane& in, int r, bool take_min) {
-  const int w = in.width;
-  const int h = in.height;
-  auto pick = [take_min](float a, float b) { return take_min ? std::min(a, b) : std::max(a, b); };
-  Plane horizontal(w, h), out(w, h);
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      float v = in.at(x, y);
-      for (int k = std::max(x - r, 0); k <= std::min(x + r, w - 1); ++k) v = pick(v, in.at(k, y));
-      horizontal.at(x, y) = v;
-    }
-  }
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      float v = horizontal.at(x, y);
-      for (int k = std::max(y - r, 0); k <= std::min(y + r, h - 1); ++k) {
-        v = pick(v, horizontal.at(x, k));
-      }
-      out.at(x, y) = v;
-    }
-  }
-  return out;
+// 1 where no pixel of `plane` within the (2r+1)^2 window (clipped) fails `keep`, else 0: the
+// window mean of the failing pixels' indicator is exactly 0 (work_planes.h: BoxMean).
+template <typename Keep>
+std::vector<uint8_t> WindowAll(const Plane& plane, int r, Keep keep, ThreadPool* pool) {
+  Plane failing(plane.width, plane.height);
+  for (size_t i = 0; i < plane.v.size(); ++i) failing.v[i] = keep(plane.v[i]) ? 0.0f : 1.0f;
+  BoxMean(failing, r, &failing, pool);
+  std::vector<uint8_t> all(plane.v.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = failing.v[i] == 0.0f;
+  return all;
 }
 
 }  // namespace
@@ -229,43 +274,83 @@ StatusOr<Image> RefineMatte(const Image& image, const Image& mask,
   const Rgb rgb = {&work.rgb[0], &work.rgb[1], &work.rgb[2]};
   const Plane& model_alpha = work.gray;
 
+  GuideStats stats;
+  if (options.color_likelihood || options.guided_filter) {
+    stats = ComputeGuideStats(rgb, kGuidedRadius, pool);
+  }
   Plane alpha = model_alpha;
-  if (options.color_likelihood) alpha = ColorLikelihood(rgb, alpha, pool);
+  if (options.color_likelihood) alpha = ColorLikelihood(stats, rgb, alpha, pool);
   if (options.local_color) alpha = LocalColorModel(rgb, alpha, pool);
   LinearModel model;
   if (options.guided_filter) {
-    model = ColorGuidedFilter(rgb, alpha, kGuidedRadius, kGuidedEps, pool);
+    model = ColorGuidedFilter(stats, rgb, alpha, kGuidedEps, pool);
+    stats = GuideStats();  // free the window statistics before the full-resolution pass
   } else {
     for (Plane& p : model.a) p = Plane(alpha.width, alpha.height);
     model.b = std::move(alpha);
   }
-  const Plane solid_fg = MinMaxFilter(model_alpha, kSolidRadius, /*take_min=*/true);
-  const Plane solid_bg = MinMaxFilter(model_alpha, kSolidRadius, /*take_min=*/false);
+  const std::vector<uint8_t> solid_fg =
+      WindowAll(model_alpha, kSolidRadius, [](float v) { return v >= kSolid; }, pool);
+  const std::vector<uint8_t> solid_bg =
+      WindowAll(model_alpha, kSolidRadius, [](float v) { return v <= 1.0f - kSolid; }, pool);
 
+  std::vector<uint8_t> far_from_fg;
+  if (options.trust_model) {
+    far_from_fg = WindowAll(model_alpha, kTrustFarRadius,
+                            [](float v) { return !(v > kConfidentFg); }, pool);
+  }
   BG_ASSIGN_OR_RETURN(Image out, Image::Create(image.width, image.height, PixelFormat::kGray8));
-  const AxisTaps xs = internal::MakeAxisTaps(image.width, model.b.width, factor);
+  const int ww = model.b.width;
+  const AxisTaps xs = internal::MakeAxisTaps(image.width, ww, factor);
   const AxisTaps ys = internal::MakeAxisTaps(image.height, model.b.height, factor);
   const int channels = image.channels();
-  const int gray_offset = channels == 1 ? 0 : 1;
-  const int blue_offset = channels == 1 ? 0 : 2;
+  const int green = channels == 1 ? 0 : 1;
+  const int blue = channels == 1 ? 0 : 2;
+  const bool trust = options.trust_model;
   internal::ForEachRowBand(image.height, options.band_rows, pool, [&](int y0, int y1) {
+    // The linear model's four coefficient planes, interpolated to the current row.
+    std::vector<float> rows(static_cast<size_t>(ww) * 4);
+    float* row_a[3] = {rows.data(), rows.data() + ww, rows.data() + 2 * ww};
+    float* row_b = rows.data() + 3 * ww;
     for (int y = y0; y < y1; ++y) {
       const uint8_t* px = image.row(y);
       const uint8_t* m = mask.row(y);
       uint8_t* o = out.row(y);
-      const int wy = y / factor;
-      for (int x = 0; x < image.width; ++x) {
-        const uint8_t* p = px + static_cast<size_t>(x) * channels;
-        constexpr float kInv255 = 1.0f / 255.0f;
-        const float q = internal::Bilerp(model.a[0], xs, ys, x, y) * (p[0] * kInv255) +
-                        internal::Bilerp(model.a[1], xs, ys, x, y) * (p[gray_offset] * kInv255) +
-                        internal::Bilerp(model.a[2], xs, ys, x, y) * (p[blue_offset] * kInv255) +
-                        internal::Bilerp(model.b, xs, ys, x, y);
-        uint8_t v = internal::ToByte(q);
-        const int wx = x / factor;
-        if (solid_fg.at(wx, wy) >= kSolid) v = std::max(v, m[x]);
-        if (solid_bg.at(wx, wy) <= 1.0f - kSolid) v = std::min(v, m[x]);
-        o[x] = v;
+      const uint8_t* fg = &solid_fg[static_cast<size_t>(y / factor) * ww];
+      const uint8_t* bg = &solid_bg[static_cast<size_t>(y / factor) * ww];
+      const uint8_t* far = trust ? &far_from_fg[static_cast<size_t>(y / factor) * ww] : nullptr;
+      bool interpolated = false;
+      for (int wx = 0; wx < ww; ++wx) {
+        const int x0 = wx * factor;
+        const int x1 = std::min(x0 + factor, image.width);
+        // Inside solid regions (and, trusting the model, wherever it is certain) the model's
+        // value wins whatever the filter says.
+        if ((trust || fg[wx]) && AllEqual(m + x0, x1 - x0, 255)) {
+          std::fill(o + x0, o + x1, uint8_t{255});
+          continue;
+        }
+        if ((trust || bg[wx]) && AllEqual(m + x0, x1 - x0, 0)) {
+          std::fill(o + x0, o + x1, uint8_t{0});
+          continue;
+        }
+        if (!interpolated) {
+          for (int c = 0; c < 3; ++c) internal::VerticalLerp(model.a[c], ys, y, row_a[c]);
+          internal::VerticalLerp(model.b, ys, y, row_b);
+          interpolated = true;
+        }
+        for (int x = x0; x < x1; ++x) {
+          const uint8_t* p = px + static_cast<size_t>(x) * channels;
+          constexpr float kInv255 = 1.0f / 255.0f;
+          const float q = internal::HorizontalLerp(row_a[0], xs, x) * (p[0] * kInv255) +
+                          internal::HorizontalLerp(row_a[1], xs, x) * (p[green] * kInv255) +
+                          internal::HorizontalLerp(row_a[2], xs, x) * (p[blue] * kInv255) +
+                          internal::HorizontalLerp(row_b, xs, x);
+          int v = internal::ToByte(q);
+          if (trust) v = Trusted(v, m[x], far[wx] != 0);
+          if (fg[wx]) v = std::max<int>(v, m[x]);
+          if (bg[wx]) v = std::min<int>(v, m[x]);
+          o[x] = static_cast<uint8_t>(v);
+        }
       }
     }
   });

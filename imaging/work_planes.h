@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "engine/common/status.h"
@@ -18,13 +20,39 @@ namespace bgone::imaging::internal {
 
 inline constexpr int kDefaultWorkMaxSide = 1280;
 
+// Like std::allocator, but value-initialisation (`vector(n)`) leaves floats uninitialised: the
+// planes below are mostly written in full right after allocation, and zero-filling megabytes
+// first costs a pass over memory.
+template <typename T>
+struct NoInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = NoInitAllocator<U>;
+  };
+  NoInitAllocator() = default;
+  template <typename U>
+  NoInitAllocator(const NoInitAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 struct Plane {
+  struct Uninitialized {};
   int width = 0;
   int height = 0;
-  std::vector<float> v;
+  std::vector<float, NoInitAllocator<float>> v;
   Plane() = default;
   Plane(int w, int h, float fill = 0.0f)
       : width(w), height(h), v(static_cast<size_t>(w) * static_cast<size_t>(h), fill) {}
+  // For planes the caller writes in full.
+  Plane(int w, int h, Uninitialized)
+      : width(w), height(h), v(static_cast<size_t>(w) * static_cast<size_t>(h)) {}
   float& at(int x, int y) { return v[static_cast<size_t>(y) * width + x]; }
   float at(int x, int y) const { return v[static_cast<size_t>(y) * width + x]; }
 };
@@ -50,25 +78,32 @@ StatusOr<WorkImage> MakeWorkImage(const Image& image, const Image* gray, int fac
                                   ThreadPool* pool);
 
 // out = mean over the (2r+1)^2 window clipped to the plane (each mean divides by the number of
-// pixels the clipped window holds). Sums run in double over prefix sums, in a fixed order.
+// pixels the clipped window holds). Window sums slide in double along each row, then down each
+// column, in a fixed order (independent of the thread count); sums of 0/1 planes stay exact, so
+// a mean of exactly 0 means "no nonzero pixel in the window". `out` may be `&in`.
 void BoxMean(const Plane& in, int r, Plane* out, ThreadPool* pool);
 
 // Bilinear lookup of work planes at full-resolution pixel positions (half-pixel centres: full
-// pixel x sits at work coordinate (x + 0.5) / f - 0.5, clamped to the plane).
+// pixel x sits at work coordinate (x + 0.5) / f - 0.5, clamped to the plane): per axis, the two
+// neighbouring work indices and the weight of the second.
 struct AxisTaps {
   std::vector<int> i0, i1;
   std::vector<float> t;  // weight of i1
 };
 AxisTaps MakeAxisTaps(int full_size, int work_size, int factor);
 
-inline float Bilerp(const Plane& p, const AxisTaps& xs, const AxisTaps& ys, int x, int y) {
+// One full-resolution row y of a work plane, interpolated vertically (still at work width):
+// out[j] = p(j, ys.i0[y]) + ys.t[y] * (p(j, ys.i1[y]) - p(j, ys.i0[y])). Then HorizontalLerp
+// finishes the bilinear lookup per pixel.
+inline void VerticalLerp(const Plane& p, const AxisTaps& ys, int y, float* out) {
   const float* r0 = &p.v[static_cast<size_t>(ys.i0[y]) * p.width];
   const float* r1 = &p.v[static_cast<size_t>(ys.i1[y]) * p.width];
-  const int x0 = xs.i0[x], x1 = xs.i1[x];
-  const float tx = xs.t[x], ty = ys.t[y];
-  const float top = r0[x0] + tx * (r0[x1] - r0[x0]);
-  const float bottom = r1[x0] + tx * (r1[x1] - r1[x0]);
-  return top + ty * (bottom - top);
+  const float t = ys.t[y];
+  for (int j = 0; j < p.width; ++j) out[j] = r0[j] + t * (r1[j] - r0[j]);
+}
+inline float HorizontalLerp(const float* row, const AxisTaps& xs, int x) {
+  const float a = row[xs.i0[x]];
+  return a + xs.t[x] * (row[xs.i1[x]] - a);
 }
 
 // Runs fn(y_begin, y_end) over row bands of `band_rows` rows (0 = one band for all rows), the

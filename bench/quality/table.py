@@ -4,13 +4,14 @@ import csv
 import os
 import sys
 
-STAGES = ["baseline", "guided", "likelihood", "likelihood+local", "full"]
+STAGES = ["baseline", "guided", "likelihood", "likelihood+local", "untrusted", "full"]
 LABELS = {
     "baseline": "model mask, bilinear upscale (IMG.LY pipeline)",
     "guided": "guided filter only",
     "likelihood": "1: colour likelihood",
     "likelihood+local": "1+2: + local colour model",
-    "full": "1+2+3: + guided filter (default)",
+    "untrusted": "1+2+3: + guided filter (trust_model = false)",
+    "full": "1+2+3 + model trust (default)",
 }
 
 
@@ -50,12 +51,15 @@ def main():
             out.append(f"| {m} | {LABELS[st]} | " + " | ".join(cells) + " |")
         out.append("")
         if s == "alphamatting":
-            for m in models:
-                if (m, s, "baseline") not in files or (m, s, "full") not in files:
+            # Per image: the default for each model, and the small model without model trust
+            # (the setting meant for it; MatteRefineOptions::trust_model).
+            for m, st in [(m, "full") for m in models] + [("small", "untrusted")]:
+                if (m, s, "baseline") not in files or (m, s, st) not in files:
                     continue
                 _, base = load(files[(m, s, "baseline")])
-                _, full = load(files[(m, s, "full")])
-                out.append(f"Per image, {m} model (baseline -> full refinement; change):\n")
+                _, full = load(files[(m, s, st)])
+                what = "default refinement" if st == "full" else "refinement with trust_model = false"
+                out.append(f"Per image, {m} model (baseline -> {what}; change):\n")
                 out.append("| image | SAD | MSE | Grad | Conn |")
                 out.append("| --- | ---: | ---: | ---: | ---: |")
                 worst = [0.0] * 4
