@@ -162,8 +162,8 @@ StatusOr<Image> BlurredBackground(const Image& image, const Image& alpha,
       uint8_t* o = out.row(y);
       for (int x = 0; x < image.width; ++x) {
         for (int c = 0; c < 3; ++c) {
-          o[3 * x + c] = internal::ToByte(
-              internal::HorizontalLerp(&rows[static_cast<size_t>(c) * w], xs, x));
+          o[3 * x + c] =
+              internal::ToByte(internal::HorizontalLerp(&rows[static_cast<size_t>(c) * w], xs, x));
         }
       }
     }

@@ -26,7 +26,8 @@ constexpr float kLikelihoodClamp = 4.0f;
 constexpr int kGuidedRadius = 12;
 constexpr double kLikelihoodSmoothEps = 1e-3;
 constexpr int kLocalColorRadius = 12;
-constexpr float kLocalColorSeparation = 0.1f;  // |F - B|^2 at which the local model gets full weight
+// |F - B|^2 at which the local colour model gets full weight.
+constexpr float kLocalColorSeparation = 0.1f;
 constexpr double kGuidedEps = 1e-4;
 constexpr int kSolidRadius = 8;
 constexpr float kSolid = 0.97f;
@@ -97,8 +98,8 @@ struct LinearModel {
   Plane b;
 };
 
-LinearModel ColorGuidedFilter(const GuideStats& stats, const Rgb& guide, const Plane& p,
-                              double eps, ThreadPool* pool) {
+LinearModel ColorGuidedFilter(const GuideStats& stats, const Rgb& guide, const Plane& p, double eps,
+                              ThreadPool* pool) {
   const int r = stats.radius;
   const int w = p.width;
   const int h = p.height;
@@ -189,8 +190,8 @@ Plane ColorLikelihood(const GuideStats& stats, const Rgb& rgb, const Plane& alph
   for (int k = 0; k < bins; ++k) {
     const double pf = (fg[k] + 1.0) / (static_cast<double>(nf) + bins);
     const double pb = (bg[k] + 1.0) / (static_cast<double>(nb) + bins);
-    const double l = std::clamp(std::log(pf / pb), -double{kLikelihoodClamp},
-                                double{kLikelihoodClamp});
+    const double l =
+        std::clamp(std::log(pf / pb), -double{kLikelihoodClamp}, double{kLikelihoodClamp});
     table[k] = static_cast<float>((l + kLikelihoodClamp) / (2 * kLikelihoodClamp));
   }
   Plane llr(alpha.width, alpha.height);
@@ -289,15 +290,15 @@ StatusOr<Image> RefineMatte(const Image& image, const Image& mask,
     for (Plane& p : model.a) p = Plane(alpha.width, alpha.height);
     model.b = std::move(alpha);
   }
-  const std::vector<uint8_t> solid_fg =
-      WindowAll(model_alpha, kSolidRadius, [](float v) { return v >= kSolid; }, pool);
-  const std::vector<uint8_t> solid_bg =
-      WindowAll(model_alpha, kSolidRadius, [](float v) { return v <= 1.0f - kSolid; }, pool);
+  const std::vector<uint8_t> solid_fg = WindowAll(
+      model_alpha, kSolidRadius, [](float v) { return v >= kSolid; }, pool);
+  const std::vector<uint8_t> solid_bg = WindowAll(
+      model_alpha, kSolidRadius, [](float v) { return v <= 1.0f - kSolid; }, pool);
 
   std::vector<uint8_t> far_from_fg;
   if (options.trust_model) {
-    far_from_fg = WindowAll(model_alpha, kTrustFarRadius,
-                            [](float v) { return !(v > kConfidentFg); }, pool);
+    far_from_fg = WindowAll(
+        model_alpha, kTrustFarRadius, [](float v) { return !(v > kConfidentFg); }, pool);
   }
   BG_ASSIGN_OR_RETURN(Image out, Image::Create(image.width, image.height, PixelFormat::kGray8));
   const int ww = model.b.width;

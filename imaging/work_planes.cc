@@ -93,9 +93,15 @@ StatusOr<WorkImage> MakeWorkImage(const Image& image, const Image* gray, int fac
         const uint8_t* row = image.row(y);
         const uint8_t* grow = gray != nullptr ? gray->row(y) : nullptr;
         switch (channels) {
-          case 1: AddRowSums<1>(row, grow, image.width, factor, sums.data()); break;
-          case 3: AddRowSums<3>(row, grow, image.width, factor, sums.data()); break;
-          default: AddRowSums<4>(row, grow, image.width, factor, sums.data()); break;
+          case 1:
+            AddRowSums<1>(row, grow, image.width, factor, sums.data());
+            break;
+          case 3:
+            AddRowSums<3>(row, grow, image.width, factor, sums.data());
+            break;
+          default:
+            AddRowSums<4>(row, grow, image.width, factor, sums.data());
+            break;
         }
       }
       for (int wx = 0; wx < ww; ++wx) {
@@ -164,7 +170,7 @@ void BoxMean(const Plane& in, int r, Plane* out, ThreadPool* pool) {
           const int rows_in = std::min(yy + r, h - 1) - std::max(yy - r, 0) + 1;
           const double* pre = &prefix[static_cast<size_t>(k) * (w + 1)];
           float* dst = &result.v[static_cast<size_t>(yy) * w];
-          const int inner_lo = std::min(r, w);          // first x whose window starts at x - r
+          const int inner_lo = std::min(r, w);             // first x whose window starts at x - r
           const int inner_hi = std::max(w - r, inner_lo);  // first x whose window is clipped right
           auto edge = [&](int x) {
             const int lo = std::max(x - r, 0);

@@ -62,7 +62,8 @@ int RunStages(const std::string& image_dir, const std::string& mask_dir, const s
     if (!mask.ok()) return Fail(mask.status(), m.string());
     // The CLI writes masks as gray PNGs; libvips may hand them back as RGB.
     Image gray = Image::Create(mask->width, mask->height, PixelFormat::kGray8).value();
-    for (size_t i = 0; i < gray.pixels.size(); ++i) gray.pixels[i] = mask->pixels[i * mask->channels()];
+    for (size_t i = 0; i < gray.pixels.size(); ++i)
+      gray.pixels[i] = mask->pixels[i * mask->channels()];
     for (const Stage& st : kStages) {
       MatteRefineOptions o;
       o.color_likelihood = st.likelihood;
@@ -73,7 +74,8 @@ int RunStages(const std::string& image_dir, const std::string& mask_dir, const s
       if (!refined.ok()) return Fail(refined.status(), stem);
       auto bytes = cli::EncodeImage(*refined, {});
       if (!bytes.ok()) return Fail(bytes.status(), stem);
-      Status w = cli::WriteFileAtomically((fs::path(out) / st.name / (stem + ".png")).string(), *bytes);
+      Status w =
+          cli::WriteFileAtomically((fs::path(out) / st.name / (stem + ".png")).string(), *bytes);
       if (!w.ok()) return Fail(w, stem);
     }
   }
@@ -145,6 +147,7 @@ int main(int argc, char** argv) {
   if (a.size() == 4 && a[0] == "timing") {
     return RunTiming(std::stoi(a[1]), std::stoi(a[2]), std::stoi(a[3]));
   }
-  std::fprintf(stderr, "usage: %s stages IMAGE_DIR MASK_DIR OUT_DIR | timing W H THREADS\n", argv[0]);
+  std::fprintf(stderr, "usage: %s stages IMAGE_DIR MASK_DIR OUT_DIR | timing W H THREADS\n",
+               argv[0]);
   return 2;
 }

@@ -232,7 +232,7 @@ internal::Plane NaiveBoxMean(const internal::Plane& in, int r) {
 TEST(WorkPlanesTest, BoxMeanMatchesTheDirectSumForAnyThreadCount) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> value(0.0f, 1.0f);
-  const int shapes[][3] = {{1, 1, 0}, {7, 1, 2}, {1, 9, 3}, {37, 23, 0}, {37, 23, 1},
+  const int shapes[][3] = {{1, 1, 0},   {7, 1, 2},      {1, 9, 3},    {37, 23, 0},   {37, 23, 1},
                            {64, 70, 4}, {130, 300, 12}, {50, 40, 90}, {301, 129, 20}};
   for (const auto& shape : shapes) {
     const int w = shape[0], h = shape[1], r = shape[2];
