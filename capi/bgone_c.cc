@@ -166,8 +166,7 @@ int bgone_segmenter_create_owned(uint8_t* model, size_t size, int threads, Bgone
   std::shared_ptr<const void> owned;
   try {
     owned = std::shared_ptr<const void>(model, [](const void* p) { std::free(const_cast<void*>(p)); });
-  } catch (const std::bad_alloc&) {
-    std::free(model);
+  } catch (const std::bad_alloc&) {  // the constructor has already freed `model` then
     if (out != nullptr) *out = nullptr;
     return Report(bgone::ResourceExhaustedError("out of memory while loading the model"));
   }

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "engine/kernels/kernel_util.h"
+#include "engine/kernels/resize_simd.h"
 
 namespace bgone::kernels {
 namespace {
@@ -52,6 +53,9 @@ struct Bilinear {
   std::vector<float> dy1, dy2, dx1, dx2;
   std::vector<uint8_t> y_out, x_out;    // coordinate outside the input (tf_crop_and_resize)
   bool extrapolate = false;
+  // Exactly twice as wide, with columns 2i and 2i+1 reading (i-1, i) and (i, i+1) for every
+  // interior i (e.g. half_pixel at scale 2): Bilinear2xRowInterior does those rows.
+  bool twice_x = false;
 };
 
 struct ResizePlan {
@@ -414,6 +418,11 @@ StatusOr<ResizePlan> PlanResize(const InferContext& ctx) {
       };
       setup(rank - 2, b.in_h, b.out_h, b.y1, b.y2, b.dy1, b.dy2, b.y_out);
       setup(rank - 1, b.in_w, b.out_w, b.x1, b.x2, b.dx1, b.dx2, b.x_out);
+      b.twice_x = b.out_w == 2 * b.in_w && b.in_w >= 3;
+      for (int64_t i = 1; b.twice_x && i + 1 < b.in_w; ++i) {
+        size_t e = static_cast<size_t>(2 * i), o = e + 1;
+        b.twice_x = b.x1[e] == i - 1 && b.x2[e] == i && b.x1[o] == i && b.x2[o] == i + 1;
+      }
       b.extrapolate = a.transform == Transform::kTfCropAndResize;
       plan.bilinear = std::move(b);
       plan.passes.clear();
@@ -506,11 +515,20 @@ void RunBilinear(const Bilinear& b, float extrapolation_value, const float* x, f
       const float* row2 = src + b.y2[static_cast<size_t>(oy)] * b.in_w;
       const float dy1 = b.dy1[static_cast<size_t>(oy)], dy2 = b.dy2[static_cast<size_t>(oy)];
       float* dst = y + r * b.out_w;
-      for (int64_t ox = 0; ox < b.out_w; ++ox) {
-        size_t u = static_cast<size_t>(ox);
-        const float dx1 = b.dx1[u], dx2 = b.dx2[u];
-        const int64_t a1 = b.x1[u], a2 = b.x2[u];
-        dst[ox] = dx2 * dy2 * row1[a1] + dx1 * dy2 * row1[a2] + dx2 * dy1 * row2[a1] + dx1 * dy1 * row2[a2];
+      auto columns = [&](int64_t ox0, int64_t ox1) {
+        for (int64_t ox = ox0; ox < ox1; ++ox) {
+          size_t u = static_cast<size_t>(ox);
+          const float dx1 = b.dx1[u], dx2 = b.dx2[u];
+          const int64_t a1 = b.x1[u], a2 = b.x2[u];
+          dst[ox] = dx2 * dy2 * row1[a1] + dx1 * dy2 * row1[a2] + dx2 * dy1 * row2[a1] + dx1 * dy1 * row2[a2];
+        }
+      };
+      if (b.twice_x) {  // same values, vectorised interior
+        columns(0, 2);
+        Bilinear2xRowInterior(row1, row2, dy1, dy2, b.dx1.data(), b.dx2.data(), 1, b.in_w - 1, dst);
+        columns(b.out_w - 2, b.out_w);
+      } else {
+        columns(0, b.out_w);
       }
       if (b.extrapolate) {
         for (int64_t ox = 0; ox < b.out_w; ++ox) {

@@ -1,9 +1,11 @@
 // Direct tests of the non-convolution ops through their schemas: semantics at the edges and
 // graceful errors on bad input.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -255,6 +257,66 @@ TEST(Resize, LinearHalfPixelUpsample) {
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   // x_orig = (o + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25 -> clamped to [0, 1].
   EXPECT_EQ(Values<float>((*out)[0]), (std::vector<float>{0, 1, 3, 4}));
+}
+
+// Bilinear upsampling by two (the decoder's upsampling in IS-Net) takes a vectorised path for the
+// interior columns under half_pixel; asymmetric does not match its pattern. Both must give exactly
+// the scalar formula's bits, for widths around every vector length and odd heights.
+TEST(Resize, LinearTimesTwoMatchesScalarFormulaExactly) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-3.0f, 3.0f);
+  for (const char* transform : {"half_pixel", "asymmetric"}) {
+    for (int64_t w : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 18, 31, 33, 40}) {
+      for (int64_t h : {1, 3, 6}) {
+        const int64_t planes = 2;
+        std::vector<float> x(static_cast<size_t>(planes * h * w));
+        for (float& v : x) v = u(rng);
+        OpSpec spec;
+        spec.op_type = "Resize";
+        spec.opset = 13;
+        spec.attrs["mode"] = AttrS("linear");
+        spec.attrs["coordinate_transformation_mode"] = AttrS(transform);
+        spec.inputs.push_back({F32({1, planes, h, w}, x)});
+        spec.inputs.push_back({Tensor(), false, true});
+        spec.inputs.push_back({Tensor(), false, true});
+        spec.inputs.push_back({I64({4}, {1, planes, 2 * h, 2 * w}), true});
+        auto out = RunOp(spec);
+        ASSERT_TRUE(out.ok()) << out.status().ToString();
+        std::vector<float> got = Values<float>((*out)[0]);
+        // The formula, per axis: source coordinate clamped to the input, its two neighbours, and
+        // their distances as weights (0.5 each when both neighbours are the same pixel).
+        struct Tap { int64_t a1, a2; float w1, w2; };
+        auto taps = [&](int64_t in, int64_t o) {
+          float c = std::string(transform) == "half_pixel" ? (static_cast<float>(o) + 0.5f) / 2.0f - 0.5f
+                                                           : static_cast<float>(o) / 2.0f;
+          c = std::max(0.0f, std::min(c, static_cast<float>(in - 1)));
+          Tap t;
+          t.a1 = std::min(static_cast<int64_t>(c), in - 1);
+          t.a2 = std::min(t.a1 + 1, in - 1);
+          t.w1 = std::fabs(c - static_cast<float>(t.a1));
+          t.w2 = std::fabs(c - static_cast<float>(t.a2));
+          if (t.a1 == t.a2) t.w1 = t.w2 = 0.5f;
+          return t;
+        };
+        size_t k = 0;
+        for (int64_t p = 0; p < planes; ++p) {
+          for (int64_t oy = 0; oy < 2 * h; ++oy) {
+            Tap ty = taps(h, oy);
+            const float* r1 = &x[static_cast<size_t>((p * h + ty.a1) * w)];
+            const float* r2 = &x[static_cast<size_t>((p * h + ty.a2) * w)];
+            for (int64_t ox = 0; ox < 2 * w; ++ox, ++k) {
+              Tap tx = taps(w, ox);
+              float want = tx.w2 * ty.w2 * r1[tx.a1] + tx.w1 * ty.w2 * r1[tx.a2] +
+                           tx.w2 * ty.w1 * r2[tx.a1] + tx.w1 * ty.w1 * r2[tx.a2];
+              ASSERT_EQ(std::memcmp(&got[k], &want, 4), 0)
+                  << transform << " w " << w << " h " << h << " at " << p << "," << oy << "," << ox
+                  << ": " << got[k] << " vs " << want;
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(Resize, NearestModes) {
