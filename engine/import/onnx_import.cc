@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <unordered_set>
 
 #include "engine/import/protobuf_reader.h"
@@ -529,6 +530,33 @@ StatusOr<ir::Graph> ImportOnnxModel(const uint8_t* data, size_t size,
   g.set_opset(opset);
   BG_RETURN_IF_ERROR(BuildGraph(graph_field, &g, owner));
   return g;
+}
+
+StatusOr<SharedBytes> ReadFileShared(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return IoError("cannot open '" + path + "': " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return IoError("'" + path + "' is not a regular file");
+  FILE* fp = std::fopen(path.c_str(), "rb");
+  if (fp == nullptr) return IoError("cannot open '" + path + "': " + std::strerror(errno));
+  const size_t want = static_cast<size_t>(st.st_size);
+  // Read straight into an uninitialised buffer: one pass over the memory, not a zero-fill first.
+  std::shared_ptr<uint8_t> buf(new (std::nothrow) uint8_t[want > 0 ? want : 1], std::default_delete<uint8_t[]>());
+  if (buf == nullptr) {
+    std::fclose(fp);
+    return ResourceExhaustedError("out of memory reading '" + path + "' (" + std::to_string(want) + " bytes)");
+  }
+  size_t got = 0;
+  while (got < want) {
+    size_t n = std::fread(buf.get() + got, 1, want - got, fp);
+    if (n == 0) break;
+    got += n;
+  }
+  bool failed = std::ferror(fp) != 0;
+  bool grew = !failed && got == want && std::fgetc(fp) != EOF;
+  std::fclose(fp);
+  if (failed) return IoError("error reading '" + path + "'");
+  if (got != want || grew) return IoError("'" + path + "' changed while it was being read");
+  return SharedBytes{std::shared_ptr<const uint8_t>(std::move(buf)), got};
 }
 
 StatusOr<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {

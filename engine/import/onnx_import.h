@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/common/status.h"
 #include "engine/common/tensor.h"
@@ -26,5 +27,12 @@ StatusOr<Tensor> ParseOnnxTensor(const uint8_t* data, size_t size, std::string* 
 
 // Reads a whole file into memory; errors name the path.
 StatusOr<std::vector<uint8_t>> ReadFileBytes(const std::string& path);
+
+// A whole file in one shared, immutable buffer (for ImportOnnxModel's `owner`).
+struct SharedBytes {
+  std::shared_ptr<const uint8_t> data;
+  size_t size = 0;
+};
+StatusOr<SharedBytes> ReadFileShared(const std::string& path);
 
 }  // namespace bgone

@@ -48,9 +48,8 @@ StatusOr<std::shared_ptr<const Model>> Model::FromSharedBytes(std::shared_ptr<co
 
 StatusOr<std::shared_ptr<const Model>> Model::FromFile(const std::string& path) {
   try {
-    BG_ASSIGN_OR_RETURN(std::vector<uint8_t> read, ReadFileBytes(path));
-    auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(read));
-    auto model = FromSharedBytes(bytes, bytes->data(), bytes->size());
+    BG_ASSIGN_OR_RETURN(SharedBytes bytes, ReadFileShared(path));
+    auto model = FromSharedBytes(bytes.data, bytes.data.get(), bytes.size);
     if (!model.ok()) return model.status().WithContext(path);
     return model;
   } catch (const std::bad_alloc&) {

@@ -2,6 +2,7 @@
 // names the field or node, never a crash.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -273,6 +274,28 @@ TEST(ImportTest, SharedBytesBecomeViews) {
     EXPECT_TRUE(freed) << "shift " << shift;
   }
   for (const char* name : {"a", "b", "c"}) EXPECT_EQ(views[name], 1) << name;
+}
+
+TEST(ImportTest, ReadFileSharedReadsWholeFilesAndReportsErrors) {
+  std::string dir = ::testing::TempDir();
+  std::string path = dir + "/bgone_read_shared.bin";
+  std::string content(200000, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 31 + 7);
+  FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(std::fwrite(content.data(), 1, content.size(), f), content.size());
+  std::fclose(f);
+  auto got = ReadFileShared(path);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size, content.size());
+  EXPECT_EQ(std::memcmp(got->data.get(), content.data(), content.size()), 0);
+  std::remove(path.c_str());
+  auto missing = ReadFileShared(path);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kIoError);
+  auto directory = ReadFileShared(dir);
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.status().message().find("not a regular file"), std::string::npos);
 }
 
 TEST(TensorTest, ViewChecksSizeAndAlignment) {
