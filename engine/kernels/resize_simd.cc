@@ -56,12 +56,18 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace bgone::kernels {
 namespace resize_internal {
+// Inside the namespace that holds the per-target copies, so the static dispatch of builds with a
+// single target (WebAssembly) names them correctly too.
 HWY_EXPORT(Bilinear2xRowInteriorImpl);
+void Dispatch2x(const float* r1, const float* r2, float dy1, float dy2, const float* dx1,
+                const float* dx2, int64_t i0, int64_t i1, float* dst) {
+  HWY_DYNAMIC_DISPATCH(Bilinear2xRowInteriorImpl)(r1, r2, dy1, dy2, dx1, dx2, i0, i1, dst);
+}
 }  // namespace resize_internal
 
 void Bilinear2xRowInterior(const float* r1, const float* r2, float dy1, float dy2, const float* dx1,
                            const float* dx2, int64_t i0, int64_t i1, float* dst) {
-  HWY_DYNAMIC_DISPATCH(resize_internal::Bilinear2xRowInteriorImpl)(r1, r2, dy1, dy2, dx1, dx2, i0, i1, dst);
+  resize_internal::Dispatch2x(r1, r2, dy1, dy2, dx1, dx2, i0, i1, dst);
 }
 }  // namespace bgone::kernels
 #endif  // HWY_ONCE
