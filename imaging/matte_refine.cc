@@ -32,15 +32,17 @@ constexpr double kGuidedEps = 1e-4;
 constexpr int kSolidRadius = 8;
 constexpr float kSolid = 0.97f;
 
-// Model trust (MatteRefineOptions::trust_model), on 8-bit values: where the model is certain
-// (0 or 255) the result is too; where it leans to background (kTrustLow <= mask < 128) and no
-// confident foreground lies within kTrustFarRadius work pixels, refinement may raise alpha but
-// not lower it below the model's (near confident foreground the local colour model knows
-// better: that is where the upscaled mask smears grey around hair); where the model says
-// foreground (mask >= kTrustFg) the result stays foreground (>= 128, i.e. alpha > 0.5).
-constexpr int kTrustLow = 8;   // 0.03
-constexpr int kTrustFg = 153;  // 0.6
+// Model trust (MatteRefineOptions::trust_model), on 8-bit values (matte_refine.h says why):
+// - mask 0: the result is 0; mask >= kTrustSure: the result is never below the mask;
+// - mask < 128: the guided filter raises alpha by at most kTrustFilterRaise above the larger
+//   of the mask and the alpha before the filter; and where kTrustLow <= mask and no confident
+//   foreground lies within kTrustFarRadius work pixels, the result is never below the mask;
+// - mask >= kTrustFg: the result stays foreground (>= 128, i.e. alpha > 0.5).
+constexpr int kTrustLow = 8;     // 0.03
+constexpr int kTrustFg = 153;    // 0.6
+constexpr int kTrustSure = 248;  // 0.97
 constexpr int kTrustFarRadius = 24;
+constexpr float kTrustFilterRaise = 0.1f;
 
 inline bool AllEqual(const uint8_t* p, int n, uint8_t value) {
   for (int i = 0; i < n; ++i) {
@@ -49,11 +51,16 @@ inline bool AllEqual(const uint8_t* p, int n, uint8_t value) {
   return true;
 }
 
-inline int Trusted(int v, int model, bool far_from_fg) {
-  if (model == 0 || model == 255) return model;
-  if (model >= kTrustLow && model < 128) return far_from_fg ? std::max(v, model) : v;
-  if (model >= kTrustFg) return std::max(v, 128);
-  return v;
+// `before_filter`: the alpha before stage 3 (after stages 1-2), in [0, 1]; 1 without stage 3.
+inline int Trusted(int v, int model, bool far_from_fg, float before_filter) {
+  if (model == 0) return 0;
+  if (model >= kTrustSure) return std::max(v, model);
+  if (model < 128) {
+    const float limit = std::max(before_filter, model * (1.0f / 255.0f)) + kTrustFilterRaise;
+    v = std::min<int>(v, internal::ToByte(limit));
+    return model >= kTrustLow && far_from_fg ? std::max(v, model) : v;
+  }
+  return model >= kTrustFg ? std::max(v, 128) : v;
 }
 
 using Rgb = std::array<const Plane*, 3>;
@@ -283,8 +290,10 @@ StatusOr<Image> RefineMatte(const Image& image, const Image& mask,
   if (options.color_likelihood) alpha = ColorLikelihood(stats, rgb, alpha, pool);
   if (options.local_color) alpha = LocalColorModel(rgb, alpha, pool);
   LinearModel model;
+  Plane before_filter;  // stages 1-2, for model trust
   if (options.guided_filter) {
     model = ColorGuidedFilter(stats, rgb, alpha, kGuidedEps, pool);
+    if (options.trust_model) before_filter = std::move(alpha);
     stats = GuideStats();  // free the window statistics before the full-resolution pass
   } else {
     for (Plane& p : model.a) p = Plane(alpha.width, alpha.height);
@@ -309,10 +318,13 @@ StatusOr<Image> RefineMatte(const Image& image, const Image& mask,
   const int blue = channels == 1 ? 0 : 2;
   const bool trust = options.trust_model;
   internal::ForEachRowBand(image.height, options.band_rows, pool, [&](int y0, int y1) {
-    // The linear model's four coefficient planes, interpolated to the current row.
-    std::vector<float> rows(static_cast<size_t>(ww) * 4);
+    // The linear model's four coefficient planes and the alpha before the filter, interpolated
+    // to the current row.
+    std::vector<float> rows(static_cast<size_t>(ww) * 5);
     float* row_a[3] = {rows.data(), rows.data() + ww, rows.data() + 2 * ww};
     float* row_b = rows.data() + 3 * ww;
+    float* row_before = rows.data() + 4 * ww;
+    const bool has_before = !before_filter.v.empty();
     for (int y = y0; y < y1; ++y) {
       const uint8_t* px = image.row(y);
       const uint8_t* m = mask.row(y);
@@ -337,6 +349,7 @@ StatusOr<Image> RefineMatte(const Image& image, const Image& mask,
         if (!interpolated) {
           for (int c = 0; c < 3; ++c) internal::VerticalLerp(model.a[c], ys, y, row_a[c]);
           internal::VerticalLerp(model.b, ys, y, row_b);
+          if (has_before) internal::VerticalLerp(before_filter, ys, y, row_before);
           interpolated = true;
         }
         for (int x = x0; x < x1; ++x) {
@@ -347,7 +360,11 @@ StatusOr<Image> RefineMatte(const Image& image, const Image& mask,
                           internal::HorizontalLerp(row_a[2], xs, x) * (p[blue] * kInv255) +
                           internal::HorizontalLerp(row_b, xs, x);
           int v = internal::ToByte(q);
-          if (trust) v = Trusted(v, m[x], far[wx] != 0);
+          if (trust) {
+            // Without stage 3 there is no filter to hold back.
+            const float before = has_before ? internal::HorizontalLerp(row_before, xs, x) : 1.0f;
+            v = Trusted(v, m[x], far[wx] != 0, before);
+          }
           if (fg[wx]) v = std::max<int>(v, m[x]);
           if (bg[wx]) v = std::min<int>(v, m[x]);
           o[x] = static_cast<uint8_t>(v);

@@ -17,15 +17,20 @@
 //      matte. Both guided filters share the photo's window statistics (same radius).
 //   Finally "solid stays solid": where the model's mask is >= 0.97 over a radius of 8 work pixels
 //   the result is never below the mask, where it is <= 0.03 over that radius never above it.
-//   Model trust (option trust_model): where the mask is 0 or 1 the result is too (else the
-//   guided filter's linear model punches holes where hair and backdrop share colours, so the
-//   new background shows through the hair, and leaves a faint haze beside it); where the mask
-//   leans to background (0.03 <= mask < 0.5) and no confident foreground (> 0.95) lies within
-//   24 work pixels, refinement may raise alpha but never lower it below the mask (the colour
-//   statistics mislead there when the model marked similar-looking parts of the subject as
-//   background; near confident foreground the local colour model is trusted to clear the grey
-//   the upscaled mask smears around hair); where the mask says foreground (>= 0.6) the result
-//   stays > 0.5.
+//   Model trust (option trust_model; right for the fp16 model, see below):
+//   - where the mask is 0 the result is 0, and where it is >= 0.97 the result is never below
+//     it: else the guided filter's linear model, fitted in windows holding both the backdrop
+//     and subject colours like it (light hair, light skin before a pale wall), lowers alpha
+//     inside the subject's rim (the new background shows through) and leaves a faint haze of
+//     alpha beside it;
+//   - where the mask leans to background (< 0.5), the guided filter raises alpha by at most
+//     0.1 over the larger of the mask and the alpha before the filter (else dark hair before a
+//     dark backdrop grows a dark haze), and where also mask >= 0.03 and no confident foreground
+//     (> 0.95) lies within 24 work pixels, the result is never below the mask (the colour
+//     statistics mislead there when the model marked similar-looking parts of the subject as
+//     confident background; near confident foreground the local colour model is trusted to
+//     clear the grey the upscaled mask smears around hair);
+//   - where the mask says foreground (>= 0.6) the result stays > 0.5.
 //
 // Linear time, bounded memory: stages 1-3 run on planes at a work resolution of at most
 // `work_max_side` pixels on the longest side (the photo and mask area-averaged by an integer

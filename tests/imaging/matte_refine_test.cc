@@ -197,10 +197,13 @@ TEST(MatteRefineTest, TrustedModelKeepsItsDecisions) {
       ASSERT_GE(k, m) << i;  // never below the model where it leans to background
       lowered_without_trust += f < m;
     }
-    if (m == 255 || m == 0) {
-      ASSERT_EQ(k, m) << i;  // certain stays certain
-      dropped_without_trust += f < 255 && m == 255;
-      raised_without_trust += f > 0 && m == 0;
+    if (m >= 248) {
+      ASSERT_GE(k, m) << i;  // nearly certain: never lowered
+      dropped_without_trust += f < m;
+    }
+    if (m == 0) {
+      ASSERT_EQ(k, 0) << i;  // certain background stays background
+      raised_without_trust += f > 0;
     }
   }
   // The scene really does fool the colour statistics: without trust each rule would be broken.
