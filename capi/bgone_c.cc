@@ -247,7 +247,9 @@ int bgone_refine_mask(BgoneSegmenter* segmenter, const uint8_t* rgba, uint8_t* m
     if (!image.ok()) return Report(image.status());
     auto m = GrayImage(mask, width, height);
     if (!m.ok()) return Report(m.status());
-    img::MatteRefineOptions options;
+    // Model trust follows the segmenter's model (see imaging::RefineOptionsFor).
+    img::MatteRefineOptions options =
+        img::RefineOptionsFor(segmenter != nullptr ? segmenter->segmenter.get() : nullptr);
     options.color_likelihood = (flags & BGONE_REFINE_COLOR_LIKELIHOOD) != 0;
     options.local_color = (flags & BGONE_REFINE_LOCAL_COLOR) != 0;
     options.guided_filter = (flags & BGONE_REFINE_GUIDED_FILTER) != 0;

@@ -71,7 +71,9 @@ const char* bgone_version(void);
 
 /* Refines mask in place with the photo's colours (rgba's alpha is ignored): sharper hair and
  * edges, grey regions of the model resolved by colour, confident regions unchanged. flags = 0
- * leaves the mask as it is. segmenter may be null; when given, its threads are used. */
+ * leaves the mask as it is. segmenter may be null; when given, its threads are used and the
+ * refinement suits its model (a dynamically quantized model's grey masks are resolved by colour
+ * more freely, see docs/QUALITY.md). */
 int bgone_refine_mask(BgoneSegmenter* segmenter, const uint8_t* rgba, uint8_t* mask, int width,
                       int height, int flags);
 

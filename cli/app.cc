@@ -128,7 +128,8 @@ Status ProcessJob(const Job& job, Context& ctx, FileResult* result) {
 
   if (o.refine) {
     ctx.progress->Stage("refining");
-    BG_ASSIGN_OR_RETURN(mask, imaging::RefineMatte(image, mask, {}, ctx.pool));
+    BG_ASSIGN_OR_RETURN(mask, imaging::RefineMatte(image, mask, imaging::RefineOptionsFor(segmenter),
+                                                   ctx.pool));
   }
 
   imaging::Image out;

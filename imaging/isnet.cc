@@ -76,6 +76,10 @@ StatusOr<Image> MaskFromIsNetOutput(const Tensor& output, int width, int height,
 StatusOr<std::unique_ptr<IsNetSegmenter>> IsNetSegmenter::Create(
     std::shared_ptr<const Model> model) {
   if (model == nullptr) return InvalidArgumentError("no model");
+  bool dynamically_quantized = false;
+  for (const ir::Node& n : model->graph().nodes()) {
+    dynamically_quantized |= n.domain.empty() && n.op_type == "DynamicQuantizeLinear";
+  }
   SessionOptions options;
   options.outputs = {"output"};
   BG_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
@@ -97,7 +101,14 @@ StatusOr<std::unique_ptr<IsNetSegmenter>> IsNetSegmenter::Create(
   segmenter->model_height_ = static_cast<int>(in.shape[2]);
   segmenter->model_width_ = static_cast<int>(in.shape[3]);
   segmenter->session_ = std::move(session);
+  segmenter->dynamically_quantized_ = dynamically_quantized;
   return segmenter;
+}
+
+MatteRefineOptions RefineOptionsFor(const IsNetSegmenter* segmenter) {
+  MatteRefineOptions options;
+  if (segmenter != nullptr && segmenter->dynamically_quantized()) options.trust_model = false;
+  return options;
 }
 
 StatusOr<Image> IsNetSegmenter::ComputeMask(const Image& image, ThreadPool* pool,

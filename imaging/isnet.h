@@ -15,6 +15,7 @@
 #include "engine/runtime/session.h"
 #include "engine/runtime/thread_pool.h"
 #include "imaging/image.h"
+#include "imaging/matte_refine.h"
 
 namespace bgone::imaging {
 
@@ -45,6 +46,11 @@ class IsNetSegmenter {
                               const std::function<void(double)>& progress = {});
 
   int model_width() const { return model_width_; }
+  // Whether the model quantizes its activations at run time (DynamicQuantizeLinear, like
+  // IMG.LY's 44 MB "small" file). Such masks are grey where the subject is plain, so refinement
+  // should let the photo's colours overrule them (MatteRefineOptions::trust_model = false);
+  // RefineOptionsFor does that.
+  bool dynamically_quantized() const { return dynamically_quantized_; }
   int model_height() const { return model_height_; }
   const Session& session() const { return *session_; }
 
@@ -53,6 +59,10 @@ class IsNetSegmenter {
   std::unique_ptr<Session> session_;
   int model_width_ = 0;
   int model_height_ = 0;
+  bool dynamically_quantized_ = false;
 };
+
+// The default refinement options for masks of `segmenter`'s model (null: the defaults).
+MatteRefineOptions RefineOptionsFor(const IsNetSegmenter* segmenter);
 
 }  // namespace bgone::imaging

@@ -10,8 +10,8 @@ LABELS = {
     "guided": "guided filter only",
     "likelihood": "1: colour likelihood",
     "likelihood+local": "1+2: + local colour model",
-    "untrusted": "1+2+3: + guided filter (trust_model = false)",
-    "full": "1+2+3 + model trust (default)",
+    "untrusted": "1+2+3: + guided filter (trust_model = false; the default for small)",
+    "full": "1+2+3 + model trust (the default for medium)",
 }
 
 
@@ -51,14 +51,17 @@ def main():
             out.append(f"| {m} | {LABELS[st]} | " + " | ".join(cells) + " |")
         out.append("")
         if s == "alphamatting":
-            # Per image: the default for each model, and the small model without model trust
-            # (the setting meant for it; MatteRefineOptions::trust_model).
-            for m, st in [(m, "full") for m in models] + [("small", "untrusted")]:
+            # Per image: each model's default (the CLI, C API and web library refine a
+            # dynamically quantized model's masks without model trust), and the small model
+            # with trust for comparison.
+            for m, st in [(m, "untrusted" if m == "small" else "full") for m in models] + [("small", "full")]:
                 if (m, s, "baseline") not in files or (m, s, st) not in files:
                     continue
                 _, base = load(files[(m, s, "baseline")])
                 _, full = load(files[(m, s, st)])
-                what = "default refinement" if st == "full" else "refinement with trust_model = false"
+                default = "untrusted" if m == "small" else "full"
+                what = ("default refinement" + (" (trust_model = false)" if st == "untrusted" else "")
+                        if st == default else "refinement with model trust (not its default)")
                 out.append(f"Per image, {m} model (baseline -> {what}; change):\n")
                 out.append("| image | SAD | MSE | Grad | Conn |")
                 out.append("| --- | ---: | ---: | ---: | ---: |")

@@ -5,10 +5,13 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capi/bgone_c.h"
 #include "engine/import/onnx_import.h"
+#include "engine/runtime/session.h"
+#include "imaging/isnet.h"
 
 namespace {
 
@@ -32,6 +35,22 @@ TEST(CApiTest, SegmentsWithTheRealModel) {
   EXPECT_EQ(bgone_segmenter_run(seg, rgba.data(), 0, H, mask.data()), BGONE_INVALID_ARGUMENT);
   ASSERT_EQ(bgone_segmenter_run(seg, rgba.data(), W, H, mask.data()), BGONE_OK) << bgone_last_error();
   bgone_segmenter_destroy(seg);
+}
+
+// Refinement trusts the fp16 model's confident decisions, not the dynamically quantized model's
+// grey masks (docs/QUALITY.md); the CLI, the C API and the browser get this from the segmenter.
+TEST(CApiTest, RefinementTrustFollowsTheModel) {
+  for (auto [name, quantized] : {std::pair{"isnet-q8.onnx", true}, std::pair{"isnet-fp16.onnx", false}}) {
+    std::string path = std::string(BGONE_CACHE_DIR) + "/models/" + name;
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " missing: run scripts/setup.sh";
+    auto model = bgone::Model::FromFile(path);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    auto seg = bgone::imaging::IsNetSegmenter::Create(std::move(model).value());
+    ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+    EXPECT_EQ((*seg)->dynamically_quantized(), quantized) << name;
+    EXPECT_EQ(bgone::imaging::RefineOptionsFor(seg->get()).trust_model, !quantized) << name;
+  }
+  EXPECT_TRUE(bgone::imaging::RefineOptionsFor(nullptr).trust_model);
 }
 
 // The owning variant (used by the browser build): weights are views of the buffer, results are
