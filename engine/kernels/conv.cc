@@ -176,17 +176,11 @@ StatusOr<std::unique_ptr<Kernel>> CreateConv(InferContext& ctx) {
   BG_ASSIGN_OR_RETURN(ConvOpConfig cfg, PlanConvOp(ctx, &out));
   std::shared_ptr<const PackedConvF32> packed;
   if (const Tensor* w = ctx.input_constant(1)) {
-    if (w->dtype() == DType::kFloat16) {
-      // Widened layer by layer into a short-lived buffer (the allocator hands the same memory
-      // back for the next layer), so the model's fp16 weights never exist as a whole float32
-      // copy: less memory touched at load, which is most of the load time in WebAssembly.
-      std::unique_ptr<float[]> widened(new (std::nothrow) float[static_cast<size_t>(w->size())]);
-      if (!widened) return ResourceExhaustedError("out of memory widening fp16 weights");
-      HalfToFloatN(w->data<uint16_t>(), widened.get(), w->size());
-      BG_ASSIGN_OR_RETURN(packed, PackedConvF32::Pack(cfg.shape, widened.get()));
-    } else {
-      BG_ASSIGN_OR_RETURN(packed, PackedConvF32::Pack(cfg.shape, w->data<float>()));
-    }
+    // Winograd layers keep the constant itself (fp16 too: read by the per-call weight
+    // transform); the others are packed, fp16 widened layer by layer into a short-lived buffer.
+    // Either way the model's weights never exist as a whole float32 copy: less memory touched at
+    // load, which is most of the load time in WebAssembly.
+    BG_ASSIGN_OR_RETURN(packed, PackedConvF32::PackConstant(cfg.shape, *w));
   }
   return std::unique_ptr<Kernel>(std::make_unique<ConvKernel>(cfg, std::move(packed)));
 }

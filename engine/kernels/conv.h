@@ -73,12 +73,22 @@ class PackedConvF32 {
   static StatusOr<std::shared_ptr<const PackedConvF32>> Pack(const ConvShape& s, const float* w,
                                                              ConvIsa isa = ConvIsa::kAuto,
                                                              ConvAlgo algo = ConvAlgo::kAuto);
+  // Packs a constant weight tensor, float32 or float16 ([out_c][in_c/group][k_h][k_w]). `s` is
+  // the full shape of the runs, spatial sizes included: where Winograd will run the layer (`algo`,
+  // and WinogradPreferred(s) for kAuto) nothing is packed: the object shares `w`'s storage
+  // (typically a view of the model file's bytes; no copy, no widening) and the per-call Winograd
+  // weight transform reads it, fp16 included. Elsewhere fp16 is widened and packed as by Pack.
+  static StatusOr<std::shared_ptr<const PackedConvF32>> PackConstant(
+      const ConvShape& s, const Tensor& w, ConvIsa isa = ConvIsa::kAuto,
+      ConvAlgo algo = ConvAlgo::kAuto);
   // `s` must match the packed channel/kernel geometry. pool may be null.
   Status Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
              ThreadPool* pool) const;
   ConvIsa isa() const { return isa_; }
   // Whether Run would use Winograd for shape `s`.
   bool UsesWinograd(const ConvShape& s) const;
+  // Whether the layer keeps its raw weights for Winograd instead of packed panels (PackConstant).
+  bool keeps_raw_weights() const { return !raw_.empty(); }
 
  private:
   Status RunImplicit(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
@@ -93,6 +103,9 @@ class PackedConvF32 {
   // [group][block][k][mr], k = (c, ky, kx); the Winograd path reads the same panels (its weight
   // transform runs per call into scratch), so a layer holds its raw weights only.
   std::vector<float> panels_;
+  // Or, from PackConstant for Winograd layers: the constant weights themselves (float32 or
+  // float16, ONNX layout), sharing the tensor's storage; panels_ is then empty.
+  Tensor raw_;
 };
 
 // 8-bit integer inputs for ConvInteger. Values are read as uint8 or int8 per the flags.

@@ -342,10 +342,66 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::Pack(const ConvSha
   return std::shared_ptr<const PackedConvF32>(std::move(p));
 }
 
+StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstant(const ConvShape& s,
+                                                                           const Tensor& w,
+                                                                           ConvIsa isa,
+                                                                           ConvAlgo algo) {
+  if ((w.dtype() != DType::kFloat32 && w.dtype() != DType::kFloat16) ||
+      w.size() != s.out_c * s.k_size()) {
+    return InternalError(std::string("convolution weights: ") + DTypeName(w.dtype()) + " " +
+                         ShapeToString(w.shape()) + " do not fit " + s.ToString());
+  }
+  const bool winograd =
+      algo == ConvAlgo::kWinograd ? WinogradSupports(s)
+                                  : algo == ConvAlgo::kAuto && WinogradPreferred(s);
+  if (winograd) {
+    auto p = std::make_shared<PackedConvF32>();
+    p->isa_ = ResolveIsa(isa);
+    p->algo_ = algo;
+    MicroKernels mk = GetMicroKernels(p->isa_);
+    p->mr_ = mk.f32_mr;
+    p->nr_ = mk.f32_nr;
+    p->out_c_ = s.out_c;
+    p->group_ = s.group;
+    p->k_ = s.k_size();
+    p->k_h_ = s.k_h;
+    p->k_w_ = s.k_w;
+    p->blocks_per_group_ = (s.out_c_per_group() + p->mr_ - 1) / p->mr_;
+    p->raw_ = w;  // shares the storage
+    return std::shared_ptr<const PackedConvF32>(std::move(p));
+  }
+  if (w.dtype() == DType::kFloat32) return Pack(s, w.data<float>(), isa, algo);
+  // Widened layer by layer into a short-lived buffer (the allocator hands the same memory back
+  // for the next layer), so fp16 weights never exist as a whole float32 copy.
+  std::unique_ptr<float[]> widened(new (std::nothrow) float[static_cast<size_t>(w.size())]);
+  if (!widened) return ResourceExhaustedError("out of memory widening fp16 weights");
+  WinogradWidenHalfs(isa, w.data<uint16_t>(), widened.get(), w.size());
+  return Pack(s, widened.get(), isa, algo);
+}
+
 Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
                           ThreadPool* pool) const {
   BG_RETURN_IF_ERROR(CheckGeometry(s, out_c_, group_, k_, k_h_, k_w_));
   if (s.out_pixels() == 0 || s.batch == 0 || s.out_c == 0) return OkStatus();
+  if (!raw_.empty()) {
+    if (!WinogradSupports(s)) {
+      // Only a run shape unlike the packing one gets here (plans keep shapes fixed): pack for the
+      // direct path now.
+      ConvShape ps = s;
+      ps.in_h = ps.in_w = ps.out_h = ps.out_w = 1;
+      BG_ASSIGN_OR_RETURN(std::shared_ptr<const PackedConvF32> direct,
+                          PackConstant(ps, raw_, isa_, ConvAlgo::kDirect));
+      return direct->Run(s, x, ep, y, pool);
+    }
+    Winograd3x3Weights w;
+    if (raw_.dtype() == DType::kFloat16) {
+      w.f16 = raw_.data<uint16_t>();
+    } else {
+      w.data = raw_.data<float>();
+    }
+    w.mr = 1;
+    return WinogradConvF32(s, x, w, ep, y, pool, isa_);
+  }
   if (UsesWinograd(s)) {
     Winograd3x3Weights w;
     w.data = panels_.data();
@@ -356,6 +412,7 @@ Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue
 }
 
 bool PackedConvF32::UsesWinograd(const ConvShape& s) const {
+  if (!raw_.empty()) return WinogradSupports(s);
   switch (algo_) {
     case ConvAlgo::kDirect: return false;
     case ConvAlgo::kWinograd: return WinogradSupports(s);

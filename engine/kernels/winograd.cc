@@ -284,6 +284,40 @@ HWY_INLINE void WeightTransform1D(const float* g0, const float* g1, const float*
   }
 }
 
+// dst[i] = the IEEE half src[i] as a float, exactly (as HalfToFloat; NaN payloads aside).
+HWY_INLINE void WidenHalfs(const uint16_t* HWY_RESTRICT src, float* HWY_RESTRICT dst, int64_t n) {
+  const DF d;
+  int64_t i = 0;
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  // F16C (vcvtph2ps).
+  const hn::Rebind<hwy::float16_t, DF> dh;
+  for (; i + kL <= n; i += kL) {
+    hn::StoreU(hn::PromoteTo(d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(src + i))),
+               d, dst + i);
+  }
+#else
+  // The magnitude's bits shifted into a float's exponent and mantissa fields, times 2^112 (exact,
+  // also for half subnormals, which land on float subnormals); Inf/NaN get the all-ones exponent.
+  const hn::RebindToUnsigned<DF> du;
+  const hn::Rebind<uint16_t, DF> du16;
+  const auto magnitude_mask = hn::Set(du, 0x7FFFu), sign_mask = hn::Set(du, 0x8000u);
+  const auto finite_max = hn::Set(du, 0x7BFFu), exp_ones = hn::Set(du, 0x7F800000u);
+  const VF scale = hn::Set(d, 5.192296858534828e33f);  // 2^112
+  for (; i + kL <= n; i += kL) {
+    const auto h = hn::PromoteTo(du, hn::LoadU(du16, src + i));
+    const auto mag = hn::And(h, magnitude_mask);
+    const auto shifted = hn::ShiftLeft<13>(mag);
+    const auto scaled = hn::BitCast(du, hn::Mul(hn::BitCast(d, shifted), scale));
+    const auto bits = hn::IfThenElse(hn::Gt(mag, finite_max), hn::Or(shifted, exp_ones), scaled);
+    hn::StoreU(hn::BitCast(d, hn::Or(bits, hn::ShiftLeft<16>(hn::And(h, sign_mask)))), d, dst + i);
+  }
+#endif
+  for (; i < n; ++i) dst[i] = HalfToFloat(src[i]);
+}
+
+// Channels per step of TransformWeights' row reads (ONNX-layout weights).
+constexpr int64_t kWeightRowChannels = 16;
+
 // U[e][b][c][o] for output-channel blocks [b0, b1) of the pass starting at oc_base:
 // u has `blocks` blocks of C x kMr per point e.
 void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b0, int64_t b1,
@@ -291,9 +325,14 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
   const ConvShape& s = job.s;
   const int64_t C = s.in_c, smr = job.w.mr;
   const float* w = job.w.data;
+  const uint16_t* w16 = job.w.f16;
   alignas(64) float g[9][kMr];
   alignas(64) float t[6][3][kMr];
   alignas(64) float r[6][6][kMr];
+  // ONNX-layout weights (float or half, mr = 1): each output channel's taps of kWeightRowChannels
+  // channels are read as one row (widened from half), then transposed into g per channel.
+  const bool rows = job.w8 == nullptr && smr == 1;
+  alignas(64) float row[kMr][kWeightRowChannels * 9];
   for (int64_t b = b0; b < b1; ++b) {
     const int64_t oc0 = oc_base + b * kMr;
     const bool contiguous = smr == kMr && oc0 % smr == 0;
@@ -315,6 +354,24 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
             const uint8_t* src = static_cast<const uint8_t*>(job.w8) + off;
             for (int tap = 0; tap < 9; ++tap) g[tap][o] = static_cast<float>(src[tap]) - zp;
           }
+        }
+      } else if (rows) {
+        const int64_t j = c % kWeightRowChannels;
+        if (j == 0) {
+          const int64_t n = std::min(kWeightRowChannels, C - c) * 9;
+          for (int o = 0; o < kMr; ++o) {
+            const int64_t oc = oc0 + o;
+            if (oc >= s.out_c) {
+              ZeroFloats(row[o], n);
+            } else if (w16 != nullptr) {
+              WidenHalfs(w16 + (oc * C + c) * 9, row[o], n);
+            } else {
+              CopyFloats(row[o], w + (oc * C + c) * 9, n);
+            }
+          }
+        }
+        for (int tap = 0; tap < 9; ++tap) {
+          for (int o = 0; o < kMr; ++o) g[tap][o] = row[o][j * 9 + tap];
         }
       } else if (contiguous) {
         std::memcpy(g, w + (oc0 / smr) * C * 9 * smr + c * 9 * smr, sizeof(g));
@@ -764,6 +821,8 @@ void TransformOutputs(const Job& job, const Plan& plan, const int64_t* oy0, cons
   }
 }
 
+void WidenHalfsN(const uint16_t* src, float* dst, int64_t n) { WidenHalfs(src, dst, n); }
+
 // Returns false when out of memory.
 bool Run(const Job& job) {
   const ConvShape& s = job.s;
@@ -904,10 +963,12 @@ namespace winograd_internal {
 namespace {
 
 using RunFn = bool (*)(const Job&);
+using WidenFn = void (*)(const uint16_t*, float*, int64_t);
 
 // The compiled target for `isa`, or the static (baseline) one.
 struct Target {
   RunFn run;
+  WidenFn widen;
   const char* name;
 };
 
@@ -916,15 +977,18 @@ Target PickTarget(ConvIsa isa) {
 #if HWY_ARCH_X86
   const int64_t supported = hwy::SupportedTargets();
 #if HWY_TARGETS & HWY_AVX3
-  if (isa == ConvIsa::kAvx512 && (supported & HWY_AVX3)) return {&N_AVX3::Run, "AVX3"};
+  if (isa == ConvIsa::kAvx512 && (supported & HWY_AVX3)) {
+    return {&N_AVX3::Run, &N_AVX3::WidenHalfsN, "AVX3"};
+  }
 #endif
 #if HWY_TARGETS & HWY_AVX2
   if ((isa == ConvIsa::kAvx512 || isa == ConvIsa::kAvx2) && (supported & HWY_AVX2)) {
-    return {&N_AVX2::Run, "AVX2"};
+    return {&N_AVX2::Run, &N_AVX2::WidenHalfsN, "AVX2"};
   }
 #endif
 #endif
-  return {&HWY_STATIC_DISPATCH(Run), hwy::TargetName(HWY_STATIC_TARGET)};
+  return {&HWY_STATIC_DISPATCH(Run), &HWY_STATIC_DISPATCH(WidenHalfsN),
+          hwy::TargetName(HWY_STATIC_TARGET)};
 }
 
 }  // namespace
@@ -949,6 +1013,10 @@ bool WinogradPreferred(const ConvShape& s) {
 }
 
 const char* WinogradTargetName(ConvIsa isa) { return winograd_internal::PickTarget(isa).name; }
+
+void WinogradWidenHalfs(ConvIsa isa, const uint16_t* src, float* dst, int64_t n) {
+  winograd_internal::PickTarget(isa).widen(src, dst, n);
+}
 
 Status WinogradConvInteger(const ConvShape& s, const ConvIntegerInputs& in,
                            const ConvIntegerDequant* dq, int32_t* y_int, float* y_float,
@@ -1003,7 +1071,9 @@ Status WinogradConvF32(const ConvShape& s, const float* x, const Winograd3x3Weig
   if (!WinogradSupports(s)) {
     return InternalError("Winograd convolution does not support " + s.ToString());
   }
-  if (w.mr < 1 || w.data == nullptr) return InternalError("Winograd weights missing");
+  if (w.mr < 1 || (w.data == nullptr) == (w.f16 == nullptr) || (w.f16 != nullptr && w.mr != 1)) {
+    return InternalError("Winograd weights missing or in an unsupported layout");
+  }
   if (s.batch == 0 || s.out_c == 0 || s.out_pixels() == 0) return OkStatus();
   if (s.in_c == 0) {
     for (int64_t i = 0; i < s.batch * s.out_c; ++i) {

@@ -43,9 +43,13 @@ bool WinogradPreferred(const ConvShape& s);
 // to mr output channels. mr = 1 is ONNX's [out_c][in_c][3][3]; larger mr are PackedConvF32's panels
 // (the transform is fastest when mr equals the micro-kernel's, which is the case for panels packed
 // for the same ConvIsa).
+// Instead of `data`, `f16` may hold IEEE half weights in ONNX's layout (mr must be 1): the per-call
+// weight transform widens them exactly (F16C on AVX2/AVX-512, integer bit operations elsewhere),
+// so the results are bit-identical to widening them first (NaNs aside: their payload may differ).
 struct Winograd3x3Weights {
   const float* data = nullptr;
   int64_t mr = 1;
+  const uint16_t* f16 = nullptr;
 };
 
 // y = conv(x, w) + bias, then ReLU if asked; shapes as ConvReferenceF32. `isa` picks the Highway
@@ -68,6 +72,11 @@ Status WinogradConvF32(const ConvShape& s, const float* x, const Winograd3x3Weig
 Status WinogradConvInteger(const ConvShape& s, const ConvIntegerInputs& in,
                            const ConvIntegerDequant* dq, int32_t* y_int, float* y_float,
                            ThreadPool* pool, ConvIsa isa = ConvIsa::kAuto);
+
+// dst[i] = HalfToFloat(src[i]) through the widening the weight transform of `isa`'s target uses
+// for Winograd3x3Weights::f16 (NaN payloads aside). Also PackedConvF32::PackConstant's widening
+// of fp16 weights for the direct path (vectorised in WebAssembly too, unlike HalfToFloatN).
+void WinogradWidenHalfs(ConvIsa isa, const uint16_t* src, float* dst, int64_t n);
 
 // Name of the Highway target WinogradConvF32 uses for `isa`: "AVX3", "AVX2", or the static
 // baseline ("SCALAR" for plain x86-64 in Highway 1.0.3, "WASM" under Emscripten).
