@@ -342,9 +342,14 @@ StatusOr<std::unique_ptr<Kernel>> CreateMatMulInteger(InferContext& ctx) {
 }  // namespace
 
 void AppendQuantSchemas(std::vector<OpSchema>* out) {
-  out->push_back({"", "DynamicQuantizeLinear", InferDql, CreateDql, false});
-  out->push_back({"", "ConvInteger", InferConvInteger, CreateConvInteger, false});
-  out->push_back({"bgone", "FusedConvInteger", InferConvInteger, CreateConvInteger, false});
+  // writes_all_outputs: DynamicQuantizeLinear quantizes every element (chunks cover [0, n)) and
+  // always writes its scale and zero point; the integer convolutions store every output position
+  // on every path (packed kernels through the runs of each tile, Winograd through every tile of
+  // every sub-grid, and empty sums as zeros or the epilogue of zero).
+  out->push_back({"", "DynamicQuantizeLinear", InferDql, CreateDql, false, false, true});
+  out->push_back({"", "ConvInteger", InferConvInteger, CreateConvInteger, false, false, true});
+  out->push_back(
+      {"bgone", "FusedConvInteger", InferConvInteger, CreateConvInteger, false, false, true});
   out->push_back({"", "MatMulInteger", InferMatMulInteger, CreateMatMulInteger, false});
 }
 
