@@ -91,6 +91,11 @@ class PackedConvF32 {
   bool keeps_raw_weights() const { return !raw_.empty(); }
 
  private:
+  // Pack from float32 rows w, or (w null) from IEEE half rows w16, widened a row at a time.
+  static StatusOr<std::shared_ptr<const PackedConvF32>> PackRows(const ConvShape& s,
+                                                                 const float* w,
+                                                                 const uint16_t* w16,
+                                                                 ConvIsa isa, ConvAlgo algo);
   Status RunImplicit(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
                      ThreadPool* pool) const;
   Status RunIm2Col(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
@@ -102,9 +107,9 @@ class PackedConvF32 {
   int64_t out_c_ = 0, group_ = 0, k_ = 0, k_h_ = 0, k_w_ = 0, blocks_per_group_ = 0;
   // [group][block][k][mr], k = (c, ky, kx); the Winograd path reads the same panels (its weight
   // transform runs per call into scratch), so a layer holds its raw weights only.
-  std::vector<float> panels_;
+  std::unique_ptr<float[]> panels_;
   // Or, from PackConstant for Winograd layers: the constant weights themselves (float32 or
-  // float16, ONNX layout), sharing the tensor's storage; panels_ is then empty.
+  // float16, ONNX layout), sharing the tensor's storage; panels_ is then null.
   Tensor raw_;
 };
 

@@ -312,6 +312,14 @@ inline void StoreF32(const float* t, float* y, int64_t n, float bias, bool relu)
 StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::Pack(const ConvShape& s,
                                                                    const float* w, ConvIsa isa,
                                                                    ConvAlgo algo) {
+  return PackRows(s, w, nullptr, isa, algo);
+}
+
+StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackRows(const ConvShape& s,
+                                                                       const float* w,
+                                                                       const uint16_t* w16,
+                                                                       ConvIsa isa,
+                                                                       ConvAlgo algo) {
   auto p = std::make_shared<PackedConvF32>();
   p->isa_ = ResolveIsa(isa);
   p->algo_ = algo;
@@ -327,14 +335,31 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::Pack(const ConvSha
   p->blocks_per_group_ = (mg + p->mr_ - 1) / p->mr_;
   int64_t count = s.group * p->blocks_per_group_ * p->k_ * p->mr_;
   if (count > static_cast<int64_t>(kMaxTensorBytes / 4)) return ResourceExhaustedError("weights too large");
-  p->panels_.assign(static_cast<size_t>(count), 0.0f);
+  // Every element is written below (rows past the group's channels as zeros): no zero-fill pass
+  // over the panels first, which is a large part of a model's load time in WebAssembly.
+  p->panels_ = NewArray<float>(static_cast<size_t>(std::max<int64_t>(count, 1)));
+  std::unique_ptr<float[]> row;
+  if (w16 != nullptr) row = NewArray<float>(static_cast<size_t>(std::max<int64_t>(p->k_, 1)));
+  if (!p->panels_ || (w16 != nullptr && !row)) {
+    return ResourceExhaustedError("out of memory packing weights");
+  }
   for (int64_t g = 0; g < s.group; ++g) {
     for (int64_t b = 0; b < p->blocks_per_group_; ++b) {
-      float* panel = p->panels_.data() + (g * p->blocks_per_group_ + b) * p->k_ * p->mr_;
+      float* panel = p->panels_.get() + (g * p->blocks_per_group_ + b) * p->k_ * p->mr_;
       for (int o = 0; o < p->mr_; ++o) {
         int64_t m = b * p->mr_ + o;
-        if (m >= mg) break;
-        const float* wr = w + (g * mg + m) * p->k_;
+        if (m >= mg) {
+          for (int64_t k = 0; k < p->k_; ++k) panel[k * p->mr_ + o] = 0.0f;
+          continue;
+        }
+        const float* wr;
+        if (w16 != nullptr) {
+          // fp16 rows widened one at a time (no float32 copy of the layer).
+          WinogradWidenHalfs(p->isa_, w16 + (g * mg + m) * p->k_, row.get(), p->k_);
+          wr = row.get();
+        } else {
+          wr = w + (g * mg + m) * p->k_;
+        }
         for (int64_t k = 0; k < p->k_; ++k) panel[k * p->mr_ + o] = wr[k];
       }
     }
@@ -371,12 +396,7 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstant(const
     return std::shared_ptr<const PackedConvF32>(std::move(p));
   }
   if (w.dtype() == DType::kFloat32) return Pack(s, w.data<float>(), isa, algo);
-  // Widened layer by layer into a short-lived buffer (the allocator hands the same memory back
-  // for the next layer), so fp16 weights never exist as a whole float32 copy.
-  std::unique_ptr<float[]> widened(new (std::nothrow) float[static_cast<size_t>(w.size())]);
-  if (!widened) return ResourceExhaustedError("out of memory widening fp16 weights");
-  WinogradWidenHalfs(isa, w.data<uint16_t>(), widened.get(), w.size());
-  return Pack(s, widened.get(), isa, algo);
+  return PackRows(s, nullptr, w.data<uint16_t>(), isa, algo);
 }
 
 Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
@@ -404,7 +424,7 @@ Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue
   }
   if (UsesWinograd(s)) {
     Winograd3x3Weights w;
-    w.data = panels_.data();
+    w.data = panels_.get();
     w.mr = mr_;
     return WinogradConvF32(s, x, w, ep, y, pool, isa_);
   }
@@ -462,7 +482,7 @@ Status PackedConvF32::RunImplicit(const ConvShape& s, const float* x, const Conv
       int64_t b_begin = ui.chunk * units.blocks_per_chunk;
       int64_t b_end = std::min(blocks_per_group_, (ui.chunk + 1) * units.blocks_per_chunk);
       auto step = [&](int64_t b, int64_t t) {
-        const float* panel = panels_.data() + (ui.g * blocks_per_group_ + b) * K * mr;
+        const float* panel = panels_.get() + (ui.g * blocks_per_group_ + b) * K * mr;
         int64_t oc0 = ui.g * mg + b * mr;
         int valid_oc = static_cast<int>(std::min<int64_t>(mr, mg - b * mr));
         mk.f32(K, panel, base + t * nr, koff.data(), tile);
@@ -520,7 +540,7 @@ Status PackedConvF32::RunIm2Col(const ConvShape& s, const float* x, const ConvEp
       }
       int64_t b_end = std::min(blocks_per_group_, (ui.chunk + 1) * units.blocks_per_chunk);
       for (int64_t b = ui.chunk * units.blocks_per_chunk; b < b_end; ++b) {
-        const float* panel = panels_.data() + (ui.g * blocks_per_group_ + b) * K * mr;
+        const float* panel = panels_.get() + (ui.g * blocks_per_group_ + b) * K * mr;
         int64_t oc0 = ui.g * mg + b * mr;
         int valid_oc = static_cast<int>(std::min<int64_t>(mr, mg - b * mr));
         for (int64_t t = 0; t < ntiles; ++t) {

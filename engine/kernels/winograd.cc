@@ -318,6 +318,21 @@ HWY_INLINE void WidenHalfs(const uint16_t* HWY_RESTRICT src, float* HWY_RESTRICT
 // Channels per step of TransformWeights' row reads (ONNX-layout weights).
 constexpr int64_t kWeightRowChannels = 16;
 
+// WeightTransform1D on vectors of kMr == kL output channels (WASM): the same operations, so the
+// same bits.
+HWY_INLINE void WeightTransform1DVec(VF a, VF b, VF c, VF* out) {
+  const DF d;
+  const VF ac = hn::Add(a, c);
+  out[0] = hn::Mul(a, hn::Set(d, 0.25f));
+  out[1] = hn::Mul(hn::Neg(hn::Add(ac, b)), hn::Set(d, 1.0f / 6.0f));
+  out[2] = hn::Mul(hn::Neg(hn::Sub(ac, b)), hn::Set(d, 1.0f / 6.0f));
+  const VF p = hn::Add(hn::Mul(a, hn::Set(d, 1.0f / 24.0f)), hn::Mul(c, hn::Set(d, 1.0f / 6.0f)));
+  const VF q = hn::Mul(b, hn::Set(d, 1.0f / 12.0f));
+  out[3] = hn::Add(p, q);
+  out[4] = hn::Sub(p, q);
+  out[5] = c;
+}
+
 // U[e][b][c][o] for output-channel blocks [b0, b1) of the pass starting at oc_base:
 // u has `blocks` blocks of C x kMr per point e.
 void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b0, int64_t b1,
@@ -385,6 +400,26 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
         }
       }
       // Columns kx: t[i][kx] = (G g)[i][kx]; rows i: r[i][j] = (t G^T)[i][j].
+      if constexpr (kMr == kL) {
+        // One vector per tap (WASM: the scalar loops below are not vectorised there). Natively
+        // kMr != kL, and the scalar code stays as it is (GCC may contract it into FMAs).
+        const DF d;
+        VF tv[6][3];
+        for (int kx = 0; kx < 3; ++kx) {
+          VF col[6];
+          WeightTransform1DVec(hn::Load(d, g[kx]), hn::Load(d, g[3 + kx]), hn::Load(d, g[6 + kx]),
+                               col);
+          for (int i = 0; i < 6; ++i) tv[i][kx] = col[i];
+        }
+        for (int i = 0; i < 6; ++i) {
+          VF res[6];
+          WeightTransform1DVec(tv[i][0], tv[i][1], tv[i][2], res);
+          for (int j = 0; j < 6; ++j) {
+            hn::Store(res[j], d, u + (((i * 6 + j) * blocks + b) * C + c) * kMr);
+          }
+        }
+        continue;
+      }
       for (int kx = 0; kx < 3; ++kx)
         WeightTransform1D(g[kx], g[3 + kx], g[6 + kx], &t[0][kx][0], 3 * kMr);
       for (int i = 0; i < 6; ++i) WeightTransform1D(t[i][0], t[i][1], t[i][2], &r[i][0][0], kMr);
