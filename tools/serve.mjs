@@ -127,13 +127,30 @@ export async function serve({ port = 8080, host = '127.0.0.1', dir = 'dist', iso
       }
       if (!info.isFile()) return send(404, 'not found');
       const type = MIME[path.extname(file).toLowerCase()] || 'application/octet-stream';
+      // Revalidate everything (the service worker does the offline caching), answering an
+      // unchanged file with 304 like any static host: the browser then keeps its cached copy,
+      // and with it the compiled code it stored for the engine's .wasm (V8's code cache), so a
+      // returning visit does not compile the engine again.
+      const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+      const validators = {
+        'Cache-Control': 'no-cache',
+        'Last-Modified': info.mtime.toUTCString(),
+        ETag: etag,
+      };
+      const inm = req.headers['if-none-match'];
+      const ims = Date.parse(req.headers['if-modified-since'] || '');
+      const unchanged = inm !== undefined
+        ? inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')
+        : Number.isFinite(ims) && Math.floor(info.mtimeMs / 1000) * 1000 <= ims;
+      if (unchanged) {
+        res.writeHead(304, { ...headers, ...validators });
+        return res.end();
+      }
       res.writeHead(200, {
         ...headers,
         'Content-Type': type,
         'Content-Length': info.size,
-        // Revalidate everything: the service worker does the offline caching.
-        'Cache-Control': 'no-cache',
-        'Last-Modified': info.mtime.toUTCString(),
+        ...validators,
       });
       if (req.method === 'HEAD') return res.end();
       const stream = createReadStream(file);

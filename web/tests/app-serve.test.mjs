@@ -4,7 +4,7 @@
 //
 //   node --no-experimental-fetch --test web/tests/
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,10 +13,10 @@ import * as h from './app-harness.mjs';
 import { CSP, serve } from '../../tools/serve.mjs';
 
 /** A raw GET (the path is sent as is, no normalisation). */
-function get(base, rawPath, method = 'GET') {
+function get(base, rawPath, method = 'GET', headers = {}) {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path: rawPath, method }, (res) => {
+    const req = request({ hostname, port, path: rawPath, method, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -57,6 +57,27 @@ describe('tools/serve.mjs', () => {
     assert.equal((await get(url, '/sub/a.wasm')).headers['content-type'], 'application/wasm');
     assert.match((await get(url, '/app.js')).headers['content-type'], /^text\/javascript/);
     assert.match((await get(url, '/manifest.webmanifest')).headers['content-type'], /^application\/manifest\+json/);
+  });
+
+  test('answers an unchanged file with 304 and a changed one with 200', async () => {
+    const first = await get(url, '/sub/a.wasm');
+    assert.equal(first.status, 200);
+    const etag = first.headers.etag;
+    assert.match(etag, /^W\/"/);
+    assert.equal(first.headers['cache-control'], 'no-cache');
+    const again = await get(url, '/sub/a.wasm', 'GET', { 'If-None-Match': etag });
+    assert.equal(again.status, 304);
+    assert.equal(again.body.length, 0);
+    assert.equal(again.headers['cross-origin-embedder-policy'], 'require-corp');
+    const since = await get(url, '/sub/a.wasm', 'GET', { 'If-Modified-Since': first.headers['last-modified'] });
+    assert.equal(since.status, 304);
+    assert.equal((await get(url, '/sub/a.wasm', 'GET', { 'If-None-Match': 'W/"other"' })).status, 200);
+    // A rewritten file (new size and time) is sent again.
+    writeFileSync(path.join(root, 'site/sub/a.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    utimesSync(path.join(root, 'site/sub/a.wasm'), new Date(), new Date(Date.now() + 5000));
+    const changed = await get(url, '/sub/a.wasm', 'GET', { 'If-None-Match': etag });
+    assert.equal(changed.status, 200);
+    assert.equal(changed.body.length, 8);
   });
 
   test('refuses directory traversal and methods other than GET/HEAD', async () => {
