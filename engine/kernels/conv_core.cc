@@ -9,6 +9,10 @@
 #include "engine/kernels/kernel_util.h"
 #include "engine/kernels/winograd.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace bgone::kernels {
 
 using conv_internal::GetMicroKernels;
@@ -335,32 +339,57 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackRows(const Con
   p->blocks_per_group_ = (mg + p->mr_ - 1) / p->mr_;
   int64_t count = s.group * p->blocks_per_group_ * p->k_ * p->mr_;
   if (count > static_cast<int64_t>(kMaxTensorBytes / 4)) return ResourceExhaustedError("weights too large");
-  // Every element is written below (rows past the group's channels as zeros): no zero-fill pass
-  // over the panels first, which is a large part of a model's load time in WebAssembly.
+  // Every element is written below (rows past the group's channels read a row of zeros): no
+  // zero-fill pass over the panels first, which is a large part of a model's load time in
+  // WebAssembly. fp16 rows are widened a block at a time (no float32 copy of the layer).
+  const int64_t K = p->k_;
+  const int mr = p->mr_;
   p->panels_ = NewArray<float>(static_cast<size_t>(std::max<int64_t>(count, 1)));
-  std::unique_ptr<float[]> row;
-  if (w16 != nullptr) row = NewArray<float>(static_cast<size_t>(std::max<int64_t>(p->k_, 1)));
-  if (!p->panels_ || (w16 != nullptr && !row)) {
+  auto zeros = NewArray<float>(static_cast<size_t>(std::max<int64_t>(K, 1)));
+  std::unique_ptr<float[]> widened;
+  if (w16 != nullptr) widened = NewArray<float>(static_cast<size_t>(std::max<int64_t>(mr * K, 1)));
+  if (!p->panels_ || !zeros || (w16 != nullptr && !widened)) {
     return ResourceExhaustedError("out of memory packing weights");
   }
+  std::fill(zeros.get(), zeros.get() + K, 0.0f);
+  std::vector<const float*> rows(static_cast<size_t>(mr));
   for (int64_t g = 0; g < s.group; ++g) {
     for (int64_t b = 0; b < p->blocks_per_group_; ++b) {
-      float* panel = p->panels_.get() + (g * p->blocks_per_group_ + b) * p->k_ * p->mr_;
-      for (int o = 0; o < p->mr_; ++o) {
-        int64_t m = b * p->mr_ + o;
+      float* panel = p->panels_.get() + (g * p->blocks_per_group_ + b) * K * mr;
+      for (int o = 0; o < mr; ++o) {
+        const int64_t m = b * mr + o;
+        const float*& r = rows[static_cast<size_t>(o)];
         if (m >= mg) {
-          for (int64_t k = 0; k < p->k_; ++k) panel[k * p->mr_ + o] = 0.0f;
-          continue;
-        }
-        const float* wr;
-        if (w16 != nullptr) {
-          // fp16 rows widened one at a time (no float32 copy of the layer).
-          WinogradWidenHalfs(p->isa_, w16 + (g * mg + m) * p->k_, row.get(), p->k_);
-          wr = row.get();
+          r = zeros.get();
+        } else if (w16 != nullptr) {
+          WinogradWidenHalfs(p->isa_, w16 + (g * mg + m) * K, widened.get() + o * K, K);
+          r = widened.get() + o * K;
         } else {
-          wr = w + (g * mg + m) * p->k_;
+          r = w + (g * mg + m) * K;
         }
-        for (int64_t k = 0; k < p->k_; ++k) panel[k * p->mr_ + o] = wr[k];
+      }
+      int64_t k = 0;
+#if defined(__wasm_simd128__)
+      // 4 x 4 transposes (the load runs mostly in V8's baseline tier, where scalar loops are slow).
+      if (mr == 4) {
+        const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+        for (; k + 4 <= K; k += 4) {
+          const v128_t a = wasm_v128_load(r0 + k), b1 = wasm_v128_load(r1 + k);
+          const v128_t c = wasm_v128_load(r2 + k), d = wasm_v128_load(r3 + k);
+          const v128_t ab_lo = wasm_i32x4_shuffle(a, b1, 0, 4, 1, 5);
+          const v128_t ab_hi = wasm_i32x4_shuffle(a, b1, 2, 6, 3, 7);
+          const v128_t cd_lo = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5);
+          const v128_t cd_hi = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+          float* dst = panel + k * 4;
+          wasm_v128_store(dst, wasm_i32x4_shuffle(ab_lo, cd_lo, 0, 1, 4, 5));
+          wasm_v128_store(dst + 4, wasm_i32x4_shuffle(ab_lo, cd_lo, 2, 3, 6, 7));
+          wasm_v128_store(dst + 8, wasm_i32x4_shuffle(ab_hi, cd_hi, 0, 1, 4, 5));
+          wasm_v128_store(dst + 12, wasm_i32x4_shuffle(ab_hi, cd_hi, 2, 3, 6, 7));
+        }
+      }
+#endif
+      for (; k < K; ++k) {
+        for (int o = 0; o < mr; ++o) panel[k * mr + o] = rows[static_cast<size_t>(o)][k];
       }
     }
   }
@@ -624,6 +653,8 @@ StatusOr<std::shared_ptr<const PackedConvInteger>> PackedConvInteger::Pack(
   const int mr = p->mr_;
   std::vector<int32_t> zp(static_cast<size_t>(mr));
   std::vector<int64_t> row(static_cast<size_t>(mr));  // weight offset of each row, -1 = padding
+  auto rows16 = NewArray<int16_t>(static_cast<size_t>(mr * (p->k_ + 1)));
+  if (!rows16) return ResourceExhaustedError("out of memory packing weights");
   for (int64_t g = 0; g < s.group; ++g) {
     for (int64_t b = 0; b < p->blocks_per_group_; ++b) {
       int16_t* panel = p->panels_.get() + (g * p->blocks_per_group_ + b) * p->kp_ * mr * 2;
@@ -633,11 +664,26 @@ StatusOr<std::shared_ptr<const PackedConvInteger>> PackedConvInteger::Pack(
         row[static_cast<size_t>(o)] = m < mg ? oc * p->k_ : -1;
         zp[static_cast<size_t>(o)] = m < mg ? in.w_zero_points[oc] : 0;
       }
-      auto weight = [&](int o, int64_t k) -> int16_t {
-        int64_t r = row[static_cast<size_t>(o)];
-        if (r < 0 || k >= p->k_) return 0;
-        return static_cast<int16_t>(Load8(in.w, in.w_signed, r + k) - zp[static_cast<size_t>(o)]);
-      };
+      // (w - zp) of each row as int16, with a zero past the end for the padded channel k = k_
+      // (rows beyond the group's channels are all zeros); the pair loop then has no branches.
+      for (int o = 0; o < mr; ++o) {
+        int16_t* dst = rows16.get() + o * (p->k_ + 1);
+        const int64_t r = row[static_cast<size_t>(o)];
+        const int32_t z = zp[static_cast<size_t>(o)];
+        if (r < 0) {
+          std::fill(dst, dst + p->k_ + 1, int16_t{0});
+          continue;
+        }
+        if (in.w_signed) {
+          const int8_t* src = static_cast<const int8_t*>(in.w) + r;
+          for (int64_t k = 0; k < p->k_; ++k) dst[k] = static_cast<int16_t>(src[k] - z);
+        } else {
+          const uint8_t* src = static_cast<const uint8_t*>(in.w) + r;
+          for (int64_t k = 0; k < p->k_; ++k) dst[k] = static_cast<int16_t>(src[k] - z);
+        }
+        dst[p->k_] = 0;
+      }
+      auto weight = [&](int o, int64_t k) -> int16_t { return rows16[o * (p->k_ + 1) + k]; };
       for (int64_t pair = 0; pair < p->kp_; ++pair) {
         // Depth indices of this pair's two halves: k = (c, tap) with c = 2 * (pair / taps) + h
         // for the implicit layout (padded channels give k >= k_), else k = 2 * pair + h.
