@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/kernels/conv.h"
+#include "tests/kernels/conv_test_util.h"
 #include "engine/runtime/thread_pool.h"
 
 namespace bgone::kernels {
@@ -69,14 +70,6 @@ int64_t InputSize(const ConvShape& s) { return s.batch * s.in_c * s.in_h * s.in_
 int64_t WeightSize(const ConvShape& s) { return s.out_c * s.k_size(); }
 int64_t OutputSize(const ConvShape& s) { return s.batch * s.out_c * s.out_pixels(); }
 
-// A zero point: often an extreme of the type, else random.
-int32_t RandomZeroPoint(std::mt19937& rng, bool is_signed) {
-  int pick = std::uniform_int_distribution<int>(0, 5)(rng);
-  if (pick == 0) return is_signed ? -128 : 0;
-  if (pick == 1) return is_signed ? 127 : 255;
-  int v = std::uniform_int_distribution<int>(0, 255)(rng);
-  return is_signed ? v - 128 : v;
-}
 
 struct IntProblem {
   ConvShape s;
@@ -95,11 +88,11 @@ IntProblem RandomProblem(std::mt19937& rng, const ConvShape& s, bool x_signed, b
   for (auto& v : p.x) v = static_cast<uint8_t>(byte(rng));
   for (auto& v : p.w) v = static_cast<uint8_t>(byte(rng));
   p.wzp.resize(static_cast<size_t>(s.out_c));
-  int32_t common = RandomZeroPoint(rng, w_signed);
-  for (auto& z : p.wzp) z = per_channel ? RandomZeroPoint(rng, w_signed) : common;
+  int32_t common = testutil::RandomZeroPoint(rng, w_signed);
+  for (auto& z : p.wzp) z = per_channel ? testutil::RandomZeroPoint(rng, w_signed) : common;
   p.in.x = p.x.data();
   p.in.x_signed = x_signed;
-  p.in.x_zero_point = RandomZeroPoint(rng, x_signed);
+  p.in.x_zero_point = testutil::RandomZeroPoint(rng, x_signed);
   p.in.w = p.w.data();
   p.in.w_signed = w_signed;
   p.in.w_zero_points = p.wzp.data();

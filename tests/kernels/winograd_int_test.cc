@@ -31,6 +31,7 @@
 
 #include "engine/common/tensor.h"
 #include "engine/kernels/conv.h"
+#include "tests/kernels/conv_test_util.h"
 #include "engine/kernels/winograd.h"
 #include "engine/runtime/thread_pool.h"
 
@@ -39,39 +40,6 @@ namespace {
 
 constexpr double kRelativeBound = 2e-5;
 
-// A 3x3 stride-1 geometry with dilations (dil_h, dil_w); pads 0..dilation on each side.
-ConvShape RandomShape(std::mt19937& rng, int64_t max_c, int64_t max_h, int64_t max_w, int64_t dil_h,
-                      int64_t dil_w) {
-  auto r = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
-  ConvShape s;
-  s.batch = r(0, 5) == 0 ? 2 : 1;
-  s.in_c = r(1, max_c);
-  s.out_c = r(1, max_c);
-  s.k_h = s.k_w = 3;
-  s.dil_h = dil_h;
-  s.dil_w = dil_w;
-  s.pad_t = r(0, dil_h);
-  s.pad_l = r(0, dil_w);
-  const int64_t pad_b = r(0, dil_h), pad_r = r(0, dil_w);
-  for (;;) {
-    s.in_h = r(1, max_h);
-    s.in_w = r(1, max_w);
-    const int64_t span_h = 2 * dil_h + 1, span_w = 2 * dil_w + 1;
-    if (s.in_h + s.pad_t + pad_b >= span_h && s.in_w + s.pad_l + pad_r >= span_w) {
-      s.out_h = s.in_h + s.pad_t + pad_b - span_h + 1;
-      s.out_w = s.in_w + s.pad_l + pad_r - span_w + 1;
-      return s;
-    }
-  }
-}
-
-int32_t RandomZeroPoint(std::mt19937& rng, bool is_signed) {
-  int pick = std::uniform_int_distribution<int>(0, 5)(rng);
-  if (pick == 0) return is_signed ? -128 : 0;
-  if (pick == 1) return is_signed ? 127 : 255;
-  int v = std::uniform_int_distribution<int>(0, 255)(rng);
-  return is_signed ? v - 128 : v;
-}
 
 struct Problem {
   ConvShape s;
@@ -90,11 +58,11 @@ Problem MakeProblem(std::mt19937& rng, const ConvShape& s, bool x_signed, bool w
   Problem p;
   p.s = s;
   p.in.x_signed = x_signed;
-  p.in.x_zero_point = RandomZeroPoint(rng, x_signed);
+  p.in.x_zero_point = testutil::RandomZeroPoint(rng, x_signed);
   p.in.w_signed = w_signed;
   p.wzp.resize(static_cast<size_t>(s.out_c));
-  const int32_t common = RandomZeroPoint(rng, w_signed);
-  for (auto& z : p.wzp) z = per_channel_zp ? RandomZeroPoint(rng, w_signed) : common;
+  const int32_t common = testutil::RandomZeroPoint(rng, w_signed);
+  for (auto& z : p.wzp) z = per_channel_zp ? testutil::RandomZeroPoint(rng, w_signed) : common;
   auto value = [&](int32_t zp, bool is_signed) {
     const int lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
     int v = std::uniform_int_distribution<int>(std::max(lo, zp - spread), std::min(hi, zp + spread))(rng);
@@ -233,7 +201,7 @@ TEST(WinogradInteger, MatchesReferenceOnRandomShapes) {
   for (int iter = 0; iter < 48; ++iter) {
     const int64_t dh = 1 + iter % 8;
     const int64_t dw = iter % 5 == 2 ? 1 + (iter * 3) % 8 : dh;
-    ConvShape s = RandomShape(rng, 23, 40, 45, dh, dw);
+    ConvShape s = testutil::RandomDilated3x3Shape(rng, 23, 40, 45, dh, dw);
     Problem p = MakeProblem(rng, s, iter % 2 == 1, iter % 3 == 1, iter % 4 < 2);
     AddDequant(rng, &p, iter % 5 < 3, iter % 3 != 2, iter % 2 == 0);
     CheckProblem(p, iter % 4 == 3 ? nullptr : &pool);
@@ -250,7 +218,7 @@ TEST(WinogradInteger, MatchesReferenceOnWideRowsAndDeepSums) {
   ThreadPool pool(2);
   for (int iter = 0; iter < 6; ++iter) {
     const int64_t dil = iter % 3 == 2 ? 2 : 1;
-    ConvShape s = RandomShape(rng, 6, 12, 20, dil, dil);
+    ConvShape s = testutil::RandomDilated3x3Shape(rng, 6, 12, 20, dil, dil);
     s.in_w = 70 + 13 * iter;
     s.pad_l = dil;
     s.out_w = s.in_w;  // pad_r = pad_l
@@ -275,7 +243,7 @@ TEST(WinogradInteger, SmallSumsAreExact) {
   std::mt19937 rng(11);
   ThreadPool pool(2);
   for (int iter = 0; iter < 16; ++iter) {
-    ConvShape s = RandomShape(rng, 8, 30, 40, 1 + iter % 4, 1 + iter % 4);
+    ConvShape s = testutil::RandomDilated3x3Shape(rng, 8, 30, 40, 1 + iter % 4, 1 + iter % 4);
     Problem p = MakeProblem(rng, s, iter % 2 == 0, iter % 3 == 0, true, 12);
     AddDequant(rng, &p, iter % 2 == 0, iter % 3 != 0, iter % 2 == 1);
     std::vector<int32_t> ref, mag;
@@ -301,7 +269,7 @@ TEST(WinogradInteger, BitIdenticalAcrossThreadCounts) {
   std::mt19937 rng(99);
   for (int iter = 0; iter < 4; ++iter) {
     const int64_t dil = iter == 3 ? 4 : iter + 1;
-    ConvShape s = RandomShape(rng, 40, 40, 40, dil, dil);
+    ConvShape s = testutil::RandomDilated3x3Shape(rng, 40, 40, 40, dil, dil);
     if (iter == 0) {  // many blocks of tiles and output-channel chunks
       s.in_c = 24;
       s.out_c = 70;
@@ -328,7 +296,7 @@ TEST(WinogradInteger, BitIdenticalAcrossThreadCounts) {
 // WinogradConvInteger itself (no packing), and the empty-sum case.
 TEST(WinogradInteger, DirectCallAndNoInputChannels) {
   std::mt19937 rng(3);
-  ConvShape s = RandomShape(rng, 9, 20, 20, 2, 1);
+  ConvShape s = testutil::RandomDilated3x3Shape(rng, 9, 20, 20, 2, 1);
   Problem p = MakeProblem(rng, s, false, true, true);
   AddDequant(rng, &p, true, true, false);
   std::vector<int32_t> ref, mag;
@@ -353,7 +321,7 @@ TEST(WinogradInteger, DirectCallAndNoInputChannels) {
 // layer shares the weight tensor's bytes when given it.
 TEST(WinogradInteger, SchemeSelectionAndWeightSharing) {
   std::mt19937 rng(5);
-  ConvShape s = RandomShape(rng, 8, 12, 12, 1, 1);
+  ConvShape s = testutil::RandomDilated3x3Shape(rng, 8, 12, 12, 1, 1);
   Problem p = MakeProblem(rng, s, false, false, true);
   ConvShape strided = s;
   strided.stride_h = 2;

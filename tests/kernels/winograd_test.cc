@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/kernels/conv.h"
+#include "tests/kernels/conv_test_util.h"
 #include "engine/runtime/thread_pool.h"
 
 namespace bgone::kernels {
@@ -27,33 +28,6 @@ std::vector<float> RandomFloats(std::mt19937& rng, int64_t n) {
   return v;
 }
 
-// A 3x3 stride-1 geometry with the given dilation; pads 0..dilation on each side.
-ConvShape RandomShape(std::mt19937& rng, int64_t max_c, int64_t max_h, int64_t max_w, int64_t dil_h,
-                      int64_t dil_w) {
-  auto r = [&](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
-  ConvShape s;
-  s.batch = r(0, 5) == 0 ? 2 : 1;
-  s.in_c = r(1, max_c);
-  s.out_c = r(1, max_c);
-  s.k_h = s.k_w = 3;
-  s.dil_h = dil_h;
-  s.dil_w = dil_w;
-  s.pad_t = r(0, dil_h);
-  s.pad_l = r(0, dil_w);
-  const int64_t pad_b = r(0, dil_h), pad_r = r(0, dil_w);
-  for (;;) {
-    s.in_h = r(1, max_h);
-    s.in_w = r(1, max_w);
-    const int64_t span_h = 2 * dil_h + 1, span_w = 2 * dil_w + 1;
-    if (s.in_h + s.pad_t + pad_b >= span_h && s.in_w + s.pad_l + pad_r >= span_w) {
-      s.out_h = s.in_h + s.pad_t + pad_b - span_h + 1;
-      s.out_w = s.in_w + s.pad_l + pad_r - span_w + 1;
-      return s;
-    }
-  }
-}
 
 struct Case {
   ConvShape s;
@@ -149,7 +123,7 @@ TEST(Winograd, MatchesReferenceOnRandomShapes) {
   const int64_t dils[] = {1, 2, 3, 4, 8};
   for (int iter = 0; iter < 40; ++iter) {
     const int64_t dh = dils[iter % 5], dw = iter % 7 == 3 ? dils[(iter + 2) % 5] : dh;
-    Case c = MakeCase(rng, RandomShape(rng, 23, 40, 40, dh, dw), iter % 3 != 0, iter % 2 == 1);
+    Case c = MakeCase(rng, testutil::RandomDilated3x3Shape(rng, 23, 40, 40, dh, dw), iter % 3 != 0, iter % 2 == 1);
     ThreadPool pool(2);
     for (ConvIsa isa : AvailableConvIsas()) {
       const std::string name = std::string(ConvIsaName(isa)) + "/" + WinogradTargetName(isa);
@@ -165,7 +139,7 @@ TEST(Winograd, MatchesReferenceOnWideRows) {
   std::mt19937 rng(77);
   for (int iter = 0; iter < 8; ++iter) {
     const int64_t dil = iter % 4 == 3 ? 2 : 1;
-    Case c = MakeCase(rng, RandomShape(rng, 9, 14, 150, dil, dil), true, iter % 2 == 0);
+    Case c = MakeCase(rng, testutil::RandomDilated3x3Shape(rng, 9, 14, 150, dil, dil), true, iter % 2 == 0);
     c.s.in_w = std::max<int64_t>(c.s.in_w, 70 + iter * 9);
     c.s.out_w = c.s.in_w + 2 * c.s.pad_l - 2 * dil;  // pad_r = pad_l
     c.x = RandomFloats(rng, c.s.batch * c.s.in_c * c.s.in_h * c.s.in_w);
@@ -195,7 +169,7 @@ TEST(Winograd, ManyChannelsInSeveralWeightPasses) {
 // Every target against the portable one (the generic target is itself checked above).
 TEST(Winograd, TargetsAgreeWithGeneric) {
   std::mt19937 rng(31);
-  Case c = MakeCase(rng, RandomShape(rng, 40, 30, 90, 1, 1), true, false);
+  Case c = MakeCase(rng, testutil::RandomDilated3x3Shape(rng, 40, 30, 90, 1, 1), true, false);
   ThreadPool pool(2);
   std::vector<float> generic = RunWinograd(c, ConvIsa::kGeneric, &pool);
   for (ConvIsa isa : AvailableConvIsas()) {
@@ -212,7 +186,7 @@ TEST(Winograd, TargetsAgreeWithGeneric) {
 TEST(Winograd, BitIdenticalAcrossThreadCountsAndRuns) {
   std::mt19937 rng(99);
   for (int iter = 0; iter < 4; ++iter) {
-    ConvShape s = RandomShape(rng, 40, 40, 40, iter == 3 ? 4 : iter + 1, iter == 3 ? 4 : iter + 1);
+    ConvShape s = testutil::RandomDilated3x3Shape(rng, 40, 40, 40, iter == 3 ? 4 : iter + 1, iter == 3 ? 4 : iter + 1);
     if (iter == 0) {  // many blocks of tiles and output-channel chunks
       s.in_c = 24;
       s.out_c = 70;

@@ -1,0 +1,48 @@
+// Random problems shared by the convolution kernel tests.
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+#include "engine/kernels/conv.h"
+
+namespace bgone::kernels::testutil {
+
+// A 3x3 stride-1 geometry (the Winograd case) with dilations (dil_h, dil_w): channels in
+// [1, max_c], sizes in [1, max_h] x [1, max_w] large enough for the kernel's span, pads
+// 0..dilation on each side, sometimes a batch of two.
+inline ConvShape RandomDilated3x3Shape(std::mt19937& rng, int64_t max_c, int64_t max_h,
+                                       int64_t max_w, int64_t dil_h, int64_t dil_w) {
+  auto r = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  ConvShape s;
+  s.batch = r(0, 5) == 0 ? 2 : 1;
+  s.in_c = r(1, max_c);
+  s.out_c = r(1, max_c);
+  s.k_h = s.k_w = 3;
+  s.dil_h = dil_h;
+  s.dil_w = dil_w;
+  s.pad_t = r(0, dil_h);
+  s.pad_l = r(0, dil_w);
+  const int64_t pad_b = r(0, dil_h), pad_r = r(0, dil_w);
+  for (;;) {
+    s.in_h = r(1, max_h);
+    s.in_w = r(1, max_w);
+    const int64_t span_h = 2 * dil_h + 1, span_w = 2 * dil_w + 1;
+    if (s.in_h + s.pad_t + pad_b >= span_h && s.in_w + s.pad_l + pad_r >= span_w) {
+      s.out_h = s.in_h + s.pad_t + pad_b - span_h + 1;
+      s.out_w = s.in_w + s.pad_l + pad_r - span_w + 1;
+      return s;
+    }
+  }
+}
+
+// An 8-bit zero point: often an extreme of the type, else random.
+inline int32_t RandomZeroPoint(std::mt19937& rng, bool is_signed) {
+  int pick = std::uniform_int_distribution<int>(0, 5)(rng);
+  if (pick == 0) return is_signed ? -128 : 0;
+  if (pick == 1) return is_signed ? 127 : 255;
+  int v = std::uniform_int_distribution<int>(0, 255)(rng);
+  return is_signed ? v - 128 : v;
+}
+
+}  // namespace bgone::kernels::testutil
