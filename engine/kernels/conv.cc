@@ -177,7 +177,7 @@ StatusOr<std::unique_ptr<Kernel>> CreateConv(InferContext& ctx) {
   std::shared_ptr<const PackedConvF32> packed;
   if (const Tensor* w = ctx.input_constant(1)) {
     // Winograd layers keep the constant itself (fp16 too: read by the per-call weight
-    // transform); the others are packed, fp16 widened layer by layer into a short-lived buffer.
+    // transform); the others are packed, fp16 rows widened a few at a time while packing.
     // Either way the model's weights never exist as a whole float32 copy: less memory touched at
     // load, which is most of the load time in WebAssembly.
     BG_ASSIGN_OR_RETURN(packed, PackedConvF32::PackConstant(cfg.shape, *w));
