@@ -92,6 +92,9 @@ class PackedConvF32 {
 
  private:
   // Pack from float32 rows w, or (w null) from IEEE half rows w16, widened a row at a time.
+  // A packed object with `s`'s channel/kernel geometry and the micro-kernel blocking of `isa`,
+  // weights not yet set.
+  static std::shared_ptr<PackedConvF32> WithGeometry(const ConvShape& s, ConvIsa isa, ConvAlgo algo);
   static StatusOr<std::shared_ptr<const PackedConvF32>> PackRows(const ConvShape& s,
                                                                  const float* w,
                                                                  const uint16_t* w16,

@@ -319,11 +319,8 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::Pack(const ConvSha
   return PackRows(s, w, nullptr, isa, algo);
 }
 
-StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackRows(const ConvShape& s,
-                                                                       const float* w,
-                                                                       const uint16_t* w16,
-                                                                       ConvIsa isa,
-                                                                       ConvAlgo algo) {
+std::shared_ptr<PackedConvF32> PackedConvF32::WithGeometry(const ConvShape& s, ConvIsa isa,
+                                                          ConvAlgo algo) {
   auto p = std::make_shared<PackedConvF32>();
   p->isa_ = ResolveIsa(isa);
   p->algo_ = algo;
@@ -335,8 +332,17 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackRows(const Con
   p->k_ = s.k_size();
   p->k_h_ = s.k_h;
   p->k_w_ = s.k_w;
-  int64_t mg = s.out_c_per_group();
-  p->blocks_per_group_ = (mg + p->mr_ - 1) / p->mr_;
+  p->blocks_per_group_ = (s.out_c_per_group() + p->mr_ - 1) / p->mr_;
+  return p;
+}
+
+StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackRows(const ConvShape& s,
+                                                                       const float* w,
+                                                                       const uint16_t* w16,
+                                                                       ConvIsa isa,
+                                                                       ConvAlgo algo) {
+  std::shared_ptr<PackedConvF32> p = WithGeometry(s, isa, algo);
+  const int64_t mg = s.out_c_per_group();
   int64_t count = s.group * p->blocks_per_group_ * p->k_ * p->mr_;
   if (count > static_cast<int64_t>(kMaxTensorBytes / 4)) return ResourceExhaustedError("weights too large");
   // Every element is written below (rows past the group's channels read a row of zeros): no
@@ -409,18 +415,7 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstant(const
       algo == ConvAlgo::kWinograd ? WinogradSupports(s)
                                   : algo == ConvAlgo::kAuto && WinogradPreferred(s);
   if (winograd) {
-    auto p = std::make_shared<PackedConvF32>();
-    p->isa_ = ResolveIsa(isa);
-    p->algo_ = algo;
-    MicroKernels mk = GetMicroKernels(p->isa_);
-    p->mr_ = mk.f32_mr;
-    p->nr_ = mk.f32_nr;
-    p->out_c_ = s.out_c;
-    p->group_ = s.group;
-    p->k_ = s.k_size();
-    p->k_h_ = s.k_h;
-    p->k_w_ = s.k_w;
-    p->blocks_per_group_ = (s.out_c_per_group() + p->mr_ - 1) / p->mr_;
+    std::shared_ptr<PackedConvF32> p = WithGeometry(s, isa, algo);
     p->raw_ = w;  // shares the storage
     return std::shared_ptr<const PackedConvF32>(std::move(p));
   }

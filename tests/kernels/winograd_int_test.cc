@@ -359,7 +359,9 @@ TEST(WinogradInteger, SchemeSelectionAndWeightSharing) {
     ASSERT_TRUE(packed.ok());
     const bool wino = (*packed)->scheme() == ConvIntScheme::kWinogradF32;
     EXPECT_EQ(wino, WinogradIntegerPreferred(big, isa)) << IsaName(isa);
-    if (std::string(WinogradTargetName(isa)) == "SCALAR") EXPECT_FALSE(wino);
+    if (std::string(WinogradTargetName(isa)) == "SCALAR") {
+      EXPECT_FALSE(wino);
+    }
   }
 }
 
