@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "engine/kernels/conv_microkernels.h"
@@ -612,6 +613,26 @@ HWY_INLINE void ConvertRow(float* HWY_RESTRICT dst, const T* HWY_RESTRICT src, i
   for (; i < n; ++i) dst[i] = static_cast<float>(src[i]) - z;
 }
 
+#if HWY_TARGET == HWY_WASM
+// Bytes q, 4 + q, 8 + q, 12 + q of v as (x - zp) floats (lane l = byte 4 l + q), for the direct
+// 8-bit tile loads: one byte shuffle with zeros puts each byte in its own 32-bit lane (at the top
+// for signed bytes, then an arithmetic shift extends the sign).
+template <typename T, int q>
+HWY_INLINE VF BytePhase(v128_t v, VF zp) {
+  const v128_t z = wasm_i32x4_splat(0);
+  v128_t w;
+  if constexpr (std::is_signed_v<T>) {
+    w = wasm_i32x4_shr(wasm_i8x16_shuffle(v, z, 16, 16, 16, q, 16, 16, 16, 4 + q, 16, 16, 16,
+                                          8 + q, 16, 16, 16, 12 + q),
+                       24);
+  } else {
+    w = wasm_i8x16_shuffle(v, z, q, 16, 16, 16, 4 + q, 16, 16, 16, 8 + q, 16, 16, 16, 12 + q, 16,
+                           16, 16);
+  }
+  return hn::Sub(VF{wasm_f32x4_convert_i32x4(w)}, zp);
+}
+#endif
+
 // TransformInputs for ConvInteger's 8-bit inputs, read as (x - x_zp) floats (padding reads the
 // zero point, i.e. 0). Every group of kL tiles is staged: per channel and tile row r, each run of
 // consecutive tiles of one sub-grid row (columns ix0 + dw * j) is converted to floats at lane
@@ -638,6 +659,38 @@ void TransformInputsInt(const Job& job, const Plan& plan, const int64_t* oy0, co
   };
   Segment segs[kL] = {};
   for (int64_t t0 = 0; t0 < tb; t0 += kL) {
+#if HWY_TARGET == HWY_WASM
+    // Direct: four consecutive tiles of one row whose 6 x 18 window lies inside the image (the
+    // common case) need no staging: per row, bytes [ix0, ix0 + 16) hold columns q = 0..3 of every
+    // tile and bytes [ix0 + 2, ix0 + 18) columns q = 4, 5; byte shuffles split them by phase.
+    // Same values as the staged path below, so the same results.
+    if (dw == 1 && oy0[t0] >= 0 && oy0[t0 + kL - 1] == oy0[t0] &&
+        ox0[t0 + kL - 1] == ox0[t0] + kTile * (kL - 1)) {
+      const int64_t iy0 = oy0[t0] - s.pad_t, ix0 = ox0[t0] - s.pad_l;
+      if (iy0 >= 0 && iy0 + 5 * dh < s.in_h && ix0 >= 0 && ix0 + kTile * kL + 2 <= s.in_w) {
+        for (int64_t c = 0; c < C; ++c) {
+          const T* xc = x + c * plane + iy0 * s.in_w + ix0;
+          if (c + kPrefetchChannels < C) {
+            const T* xp = xc + kPrefetchChannels * plane;
+            for (int r = 0; r < kIn; ++r) hwy::Prefetch(xp + r * dh * s.in_w);
+          }
+          VF in[kIn][kIn];
+          for (int r = 0; r < kIn; ++r) {
+            const T* row = xc + r * dh * s.in_w;
+            const v128_t a = wasm_v128_load(row), b = wasm_v128_load(row + 2);
+            in[r][0] = BytePhase<T, 0>(a, zp);
+            in[r][1] = BytePhase<T, 1>(a, zp);
+            in[r][2] = BytePhase<T, 2>(a, zp);
+            in[r][3] = BytePhase<T, 3>(a, zp);
+            in[r][4] = BytePhase<T, 2>(b, zp);
+            in[r][5] = BytePhase<T, 3>(b, zp);
+          }
+          TransformAndStoreInputTile(in, V + c * tb + t0, vse);
+        }
+        continue;
+      }
+    }
+#endif
     ZeroFloats(stage, kIn * StageRow(kL) + (2 * kIn + 1) * kL);  // with tails and ends
     int64_t nseg = 0;
     for (int64_t l = 0; l < kL;) {

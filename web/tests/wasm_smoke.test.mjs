@@ -1,7 +1,8 @@
 // Smoke test of the single-thread WebAssembly build (build/wasm/wasm/bgone-st.{js,wasm}) under
 // node: IS-Net "small" and "medium" on the sample photo must give the native CLI's mask (mean
-// absolute difference <= 1/255), a corrupt model must give a status and a message (no abort), and each
-// variant must stay within the download budget (wasm + glue JS <= 0.4 MB gzipped).
+// absolute difference <= 1/255), a corrupt model must give a status and a message (no abort), each
+// variant must stay within the download budget (wasm + glue JS <= 0.4 MB gzipped), and the
+// Winograd kernels' WebAssembly target must match the scalar references (tests/wasm/kernel_check.cc).
 //
 //   node --no-experimental-fetch --test web/tests/
 //
@@ -143,6 +144,16 @@ test('each wasm variant fits the download budget (wasm + JS <= 0.4 MB gzipped)',
     t.diagnostic(`bgone-${variant} (${files.join(' ')}): ${raw} B raw, ${gz} B gzipped`);
     assert.ok(gz <= BUDGET_GZIP_BYTES, `bgone-${variant} is ${gz} B gzipped (budget ${BUDGET_GZIP_BYTES})`);
   }
+});
+
+test('the WebAssembly Winograd kernels match the scalar references (bgone-kernel-check)', (t) => {
+  const check = path.join(WASM_DIR, 'bgone-kernel-check.cjs');
+  const skip = missing(check, 'bgone-kernel-check (cmake --build --preset wasm)');
+  if (skip) { t.skip(skip); return; }
+  // execFileSync throws (and so fails the test) on a non-zero exit; the output names the failures.
+  const out = execFileSync(process.execPath, ['--no-experimental-fetch', check], { encoding: 'utf8' });
+  t.diagnostic(out.trim().split('\n').pop());
+  assert.match(out, /^ok: \d+ shapes, target WASM, 0 failure/m);
 });
 
 test('bgone-st reports a corrupt model as an error, without aborting', async (t) => {
