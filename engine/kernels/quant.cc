@@ -7,6 +7,10 @@
 #include "engine/kernels/kernel_util.h"
 #include "engine/kernels/quant.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 // The element loops below are memory-streaming over whole activations (64 channels at 1024 x 1024
 // in IS-Net): natively they get an AVX-512 clone besides the SSE2 baseline, picked once at load
 // time. Same operations per element (division, compare-selects, the add/sub rounding), so the same
@@ -25,6 +29,26 @@ BGONE_ELEMENTWISE_CLONES void MinMaxF32(const float* x, int64_t n, float* min_ou
   float first = n > 0 ? x[0] : 0.0f;
   for (int j = 0; j < kLanes; ++j) lo[j] = hi[j] = first;
   int64_t i = 0;
+#if defined(__wasm_simd128__)
+  // LLVM leaves the loop below scalar in WebAssembly (a compare and a branch per element).
+  // f32x4.pmin(a, b) is b < a ? b : a and pmax(a, b) is a < b ? b : a, exactly std::min and
+  // std::max, lane for lane: the same results.
+  {
+    v128_t vlo[kLanes / 4], vhi[kLanes / 4];
+    for (int k = 0; k < kLanes / 4; ++k) vlo[k] = vhi[k] = wasm_f32x4_splat(first);
+    for (; i + kLanes <= n; i += kLanes) {
+      for (int k = 0; k < kLanes / 4; ++k) {
+        const v128_t v = wasm_v128_load(x + i + 4 * k);
+        vlo[k] = wasm_f32x4_pmin(vlo[k], v);
+        vhi[k] = wasm_f32x4_pmax(vhi[k], v);
+      }
+    }
+    for (int k = 0; k < kLanes / 4; ++k) {
+      wasm_v128_store(lo + 4 * k, vlo[k]);
+      wasm_v128_store(hi + 4 * k, vhi[k]);
+    }
+  }
+#endif
   for (; i + kLanes <= n; i += kLanes) {
     for (int j = 0; j < kLanes; ++j) {
       lo[j] = std::min(lo[j], x[i + j]);
