@@ -6,6 +6,7 @@
 // are compiled for WebAssembly.
 #include "engine/kernels/conv_microkernels.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -333,8 +334,24 @@ __attribute__((target("avx2"))) void GemmI16Avx2(int64_t kp, const int16_t* w, c
   }
 }
 
+// BGONE_MAX_ISA=avx2 or =generic caps the instruction set the convolution kernels (direct,
+// integer and Winograd) pick, to run an older CPU's code paths on a newer one (the full-model
+// tests do, see tests/model/CMakeLists.txt); unset or any other value leaves detection alone.
+// 2 = AVX-512, 1 = AVX2, 0 = portable. Read once.
+int MaxIsaLevel() {
+  static const int v = [] {
+    const char* e = std::getenv("BGONE_MAX_ISA");
+    if (e == nullptr) return 2;
+    if (std::strcmp(e, "generic") == 0) return 0;
+    if (std::strcmp(e, "avx2") == 0) return 1;
+    return 2;
+  }();
+  return v;
+}
+
 bool CpuHasAvx512() {
-  static const bool v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  static const bool v = MaxIsaLevel() >= 2 && __builtin_cpu_supports("avx512f") &&
+                        __builtin_cpu_supports("avx512bw");
   return v;
 }
 bool CpuHasAvx512Vnni() {
@@ -342,7 +359,8 @@ bool CpuHasAvx512Vnni() {
   return v;
 }
 bool CpuHasAvx2() {
-  static const bool v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool v =
+      MaxIsaLevel() >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return v;
 }
 

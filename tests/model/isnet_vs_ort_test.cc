@@ -14,6 +14,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "engine/kernels/conv.h"
 #include "engine/runtime/session.h"
 #include "imaging/isnet.h"
 
@@ -118,6 +119,15 @@ TEST_P(IsNetVsOrtTest, MatchesOnnxRuntime) {
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   auto input = imaging::PreprocessIsNet(*image);
   ASSERT_TRUE(input.ok()) << input.status().ToString();
+
+  // BGONE_MAX_ISA (tests/model/CMakeLists.txt runs this suite a second time with avx2) must take
+  // effect, or the capped run would silently repeat the default one.
+  const std::vector<kernels::ConvIsa> isas = kernels::AvailableConvIsas();
+  const char* cap = std::getenv("BGONE_MAX_ISA");
+  if (cap != nullptr && std::string(cap) == "avx2") {
+    ASSERT_NE(isas.back(), kernels::ConvIsa::kAvx512) << "BGONE_MAX_ISA=avx2 ignored";
+  }
+  std::printf("[%s] convolution kernels: %s\n", c.name, kernels::ConvIsaName(isas.back()));
 
   Tensor ours;
   double ms = 0;
