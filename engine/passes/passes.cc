@@ -228,6 +228,39 @@ Status InferShapesAndFold(ir::Graph& graph, bool fold, int* folded) {
   return OkStatus();
 }
 
+Status BypassIdentityCasts(ir::Graph& graph, int* removed) {
+  *removed = 0;
+  std::vector<bool> is_output(static_cast<size_t>(graph.num_values()), false);
+  for (ir::ValueId o : graph.outputs()) is_output[static_cast<size_t>(o)] = true;
+  // Where each value now comes from: itself, or for a bypassed Cast's output the Cast's input's
+  // source. Visited in topological order (the node list need not be: fp16 converters append
+  // their Casts at the end), so a chain of Casts resolves to its first input.
+  std::vector<ir::ValueId> source(static_cast<size_t>(graph.num_values()));
+  for (int id = 0; id < graph.num_values(); ++id) source[static_cast<size_t>(id)] = id;
+  BG_ASSIGN_OR_RETURN(std::vector<size_t> order, graph.TopologicalOrder());
+  for (size_t index : order) {
+    const ir::Node& n = graph.nodes()[index];
+    if (n.op_type != "Cast" || !n.domain.empty() || n.inputs.size() != 1 ||
+        n.outputs.size() != 1 || n.inputs[0] == ir::kNoValue || n.outputs[0] == ir::kNoValue) {
+      continue;
+    }
+    const ir::Value& in = graph.value(n.inputs[0]);
+    const ir::Value& out = graph.value(n.outputs[0]);
+    if (in.dtype == DType::kUndefined || in.dtype != out.dtype || in.shape != out.shape ||
+        is_output[static_cast<size_t>(n.outputs[0])]) {
+      continue;
+    }
+    source[static_cast<size_t>(n.outputs[0])] = source[static_cast<size_t>(n.inputs[0])];
+    ++*removed;
+  }
+  for (ir::Node& n : graph.nodes()) {
+    for (ir::ValueId& in : n.inputs) {
+      if (in != ir::kNoValue) in = source[static_cast<size_t>(in)];
+    }
+  }
+  return OkStatus();
+}
+
 Status PruneToOutputs(ir::Graph& graph, const std::vector<std::string>& outputs) {
   if (!outputs.empty()) {
     std::vector<ir::ValueId> selected;

@@ -24,6 +24,12 @@ Status WidenFloat16(ir::Graph& graph);
 // Folded nodes are removed. `folded` receives the number of folded nodes.
 Status InferShapesAndFold(ir::Graph& graph, bool fold, int* folded);
 
+// Reroutes the readers of every Cast whose output dtype equals its input's (after WidenFloat16, the
+// fp16 model's Cast(to fp16) around its float32 Resizes) to the Cast's input, so the copy is not
+// made; the Cast itself is left dead for PruneToOutputs. Casts producing graph outputs stay. Needs
+// inferred dtypes. `removed` receives the number of Casts bypassed.
+Status BypassIdentityCasts(ir::Graph& graph, int* removed);
+
 // Keeps only the named outputs (all when empty), then drops nodes and constants nothing needs.
 Status PruneToOutputs(ir::Graph& graph, const std::vector<std::string>& outputs);
 

@@ -1,7 +1,11 @@
 #include "engine/plan/plan.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -332,6 +336,14 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
     const Tensor& t = slots[static_cast<size_t>(id)];
     return t.empty() ? nullptr : &t;
   };
+  // BGONE_PROFILE_OPS=1: wall time of each op type, printed to stderr after every run (for
+  // finding where time goes, e.g. what scales badly with threads; not used by the benchmarks).
+  static const bool profile = [] {
+    const char* e = std::getenv("BGONE_PROFILE_OPS");
+    return e != nullptr && e[0] == '1';
+  }();
+  std::map<std::string, std::pair<double, int>> op_ms;
+  const auto run_t0 = std::chrono::steady_clock::now();
   for (Step& step : steps_) {
     const ir::Node& node = g.nodes()[step.node];
     if (step.schema->output_is_view_of_input0) {
@@ -377,8 +389,14 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
         slots[o] = std::move(t).value();
         kc.outputs.push_back(&slots[static_cast<size_t>(out)]);
       }
+      const auto t0 = profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       Status s = step.kernel->Run(kc);
       if (!s.ok()) return s.WithContext(g.DescribeNode(step.node));
+      if (profile) {
+        auto& [ms, count] = op_ms[node.op_type];
+        ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        ++count;
+      }
     }
     for (ir::ValueId v : step.release_after) slots[static_cast<size_t>(v)] = Tensor();
     if (progress && total_cost_ > 0) {
@@ -391,6 +409,15 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
     }
   }
   if (progress && reported < 1.0) progress(1.0);
+  if (profile) {
+    const double total =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_t0).count();
+    std::fprintf(stderr, "bgone op profile: %.1f ms in all\n", total);
+    for (const auto& [op, v] : op_ms) {
+      std::fprintf(stderr, "  %-28s %8.1f ms %5.1f%% (%d nodes)\n", op.c_str(), v.first,
+                   100.0 * v.first / total, v.second);
+    }
+  }
   outputs->clear();
   for (ir::ValueId o : g.outputs()) {
     const Tensor* t = get(o);

@@ -87,6 +87,8 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, options.outputs));
     int folded = 0;
     BG_RETURN_IF_ERROR(passes::InferShapesAndFold(g, options.fold_constants, &folded));
+    int bypassed = 0;
+    BG_RETURN_IF_ERROR(passes::BypassIdentityCasts(g, &bypassed));
     BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, {}));
     if (options.fuse) {
       BG_RETURN_IF_ERROR(passes::FuseConvolutions(g, &session->stats_.fused_groups));

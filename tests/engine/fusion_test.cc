@@ -150,3 +150,53 @@ TEST(FusionTest, IntermediateGraphOutputBlocksFusion) {
 
 }  // namespace
 }  // namespace bgone
+
+namespace bgone {
+namespace {
+
+ir::Attribute Int(int64_t v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+
+// x -> Cast(to float) -> Cast(to float16) -> Relu -> y, and the Cast(to float16) output also a
+// graph output: after WidenFloat16 every Cast is float32 -> float32; the two on the way to Relu
+// are bypassed (no copies), the one producing a graph output stays, and the results are those of
+// the graph without them.
+TEST(BypassIdentityCastsTest, CastsToTheSameTypeDisappear) {
+  ir::Graph g;
+  g.set_opset(15);
+  ir::ValueId x = AddValue(g, "x", DType::kFloat32, Shape{2, 3, 5});
+  ir::ValueId a = AddValue(g, "a"), b = AddValue(g, "b"), y = AddValue(g, "y"), z = AddValue(g, "z");
+  ir::Node c1 = MakeNode("Cast", {x}, {a});
+  c1.attrs["to"] = Int(static_cast<int64_t>(DType::kFloat32));
+  ir::Node c2 = MakeNode("Cast", {a}, {b});
+  c2.attrs["to"] = Int(static_cast<int64_t>(DType::kFloat16));
+  ir::Node c3 = MakeNode("Cast", {a}, {z});
+  c3.attrs["to"] = Int(static_cast<int64_t>(DType::kFloat32));
+  g.nodes().push_back(c1);
+  g.nodes().push_back(c2);
+  g.nodes().push_back(MakeNode("Relu", {b}, {y}));
+  g.nodes().push_back(c3);
+  g.inputs() = {x};
+  g.outputs() = {y, z};
+  auto model = Model::FromGraph(std::move(g));
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_EQ((*session)->stats().nodes_after_passes, 2);  // Relu and the Cast to output z
+  std::mt19937 rng(3);
+  Tensor in = Random<float>(DType::kFloat32, {2, 3, 5}, rng, -2, 2);
+  std::vector<Tensor> out;
+  ASSERT_TRUE((*session)->Run({in}, &out).ok());
+  ASSERT_EQ(out.size(), 2u);
+  for (int64_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[0].data<float>()[i], std::max(in.data<float>()[i], 0.0f));
+    EXPECT_EQ(out[1].data<float>()[i], in.data<float>()[i]);
+  }
+}
+
+}  // namespace
+}  // namespace bgone
