@@ -337,10 +337,11 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
     return t.empty() ? nullptr : &t;
   };
   // BGONE_PROFILE_OPS=1: wall time of each op type, printed to stderr after every run (for
-  // finding where time goes, e.g. what scales badly with threads; not used by the benchmarks).
-  static const bool profile = [] {
+  // finding where time goes, e.g. what scales badly with threads; not used by the benchmarks);
+  // =2 also prints every node's time as it finishes.
+  static const int profile = [] {
     const char* e = std::getenv("BGONE_PROFILE_OPS");
-    return e != nullptr && e[0] == '1';
+    return e == nullptr ? 0 : std::atoi(e);
   }();
   std::map<std::string, std::pair<double, int>> op_ms;
   const auto run_t0 = std::chrono::steady_clock::now();
@@ -393,9 +394,14 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
       Status s = step.kernel->Run(kc);
       if (!s.ok()) return s.WithContext(g.DescribeNode(step.node));
       if (profile) {
+        const double step_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         auto& [ms, count] = op_ms[node.op_type];
-        ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        ms += step_ms;
         ++count;
+        if (profile >= 2) {
+          std::fprintf(stderr, "  node %s: %.3f ms\n", g.DescribeNode(step.node).c_str(), step_ms);
+        }
       }
     }
     for (ir::ValueId v : step.release_after) slots[static_cast<size_t>(v)] = Tensor();
