@@ -341,6 +341,9 @@ Status Plan::Execute(const std::vector<Tensor>& inputs, std::vector<Tensor>* out
   // =2 also prints every node's time as it finishes.
   static const int profile = [] {
     const char* e = std::getenv("BGONE_PROFILE_OPS");
+#ifdef BGONE_PROFILE_OPS_DEFAULT  // for builds without an environment (browsers)
+    if (e == nullptr) return BGONE_PROFILE_OPS_DEFAULT;
+#endif
     return e == nullptr ? 0 : std::atoi(e);
   }();
   std::map<std::string, std::pair<double, int>> op_ms;
