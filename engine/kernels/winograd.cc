@@ -43,6 +43,12 @@ constexpr int kPoints = 36;  // transformed values per tile
 constexpr int64_t kVBytes = 384 * 1024;
 constexpr int64_t kMBytes = 192 * 1024;
 constexpr int64_t kMaxTilesPerBlock = 128;
+// Deep layers (512+ input channels, IS-Net's 32x32 and 16x16 stages) would get 8 tiles per block
+// from kVBytes, and every block streams the whole pass of transformed weights again (24 MB for
+// 1024 -> 512 channels): memory-bound, and it scaled badly with two threads in the browser. They
+// take at least kDeepTilesPerBlock tiles (V of 1024 channels: 4.7 MB).
+constexpr int64_t kDeepChannels = 512;
+constexpr int64_t kDeepTilesPerBlock = 32;
 // Below this many blocks, the output channels are split into more work units.
 constexpr int64_t kMinUnits = 8;
 // Integer (ConvInteger) sums round to an integer per chunk of this many input channels and add
@@ -168,6 +174,7 @@ inline Plan MakePlan(const ConvShape& s, int64_t tiles, int mr, int nr) {
   const int64_t C = s.in_c, OC = s.out_c;
   int64_t tb = kVBytes / (kPoints * C * 4) / nr * nr;
   tb = std::clamp<int64_t>(tb, nr, kMaxTilesPerBlock / nr * nr);
+  if (C >= kDeepChannels) tb = std::max(tb, kDeepTilesPerBlock / nr * nr);
   tb = std::min(tb, (tiles + nr - 1) / nr * nr);
   p.tiles_per_block = tb;
   p.blocks = (tiles + tb - 1) / tb;
