@@ -641,9 +641,10 @@ HWY_INLINE VF BytePhase(v128_t v, VF zp) {
 #endif
 
 // TransformInputs for ConvInteger's 8-bit inputs, read as (x - x_zp) floats (padding reads the
-// zero point, i.e. 0). Every group of kL tiles is staged: per channel and tile row r, each run of
-// consecutive tiles of one sub-grid row (columns ix0 + dw * j) is converted to floats at lane
-// position 4 * l of a staging row (kL bytes at a time for dw == 1, one by one for dilated
+// zero point, i.e. 0). In WebAssembly, groups of four tiles inside the image are read directly
+// (BytePhase, above); every other group of kL tiles is staged: per channel and tile row r, each
+// run of consecutive tiles of one sub-grid row (columns ix0 + dw * j) is converted to floats at
+// lane position 4 * l of a staging row (kL bytes at a time for dw == 1, one by one for dilated
 // columns), columns 4 and 5 of a run's last tile go to `tails`, and LoadInterleaved4 splits the
 // row by phase as in the float path.
 template <typename T>
