@@ -555,9 +555,18 @@ void TransformInputs(const Job& job, const Plan& plan, const int64_t* oy0, const
       if (direct) {
         for (int r = 0; r < kIn; ++r) {
           const float* row = xc + (iy0 + r * dh) * s.in_w + ix0;
-          VF junk0, junk1;
           hn::LoadInterleaved4(d, row, in[r][0], in[r][1], in[r][2], in[r][3]);
+#if HWY_TARGET == HWY_WASM
+          // Columns 4 and 5 are columns 0 and 1 one tile on: lanes 1-3 of those and the next
+          // value (a splat load and a shuffle each instead of a second LoadInterleaved4).
+          in[r][4] = VF{wasm_i32x4_shuffle(in[r][0].raw, wasm_v128_load32_splat(row + 16), 1, 2,
+                                           3, 4)};
+          in[r][5] = VF{wasm_i32x4_shuffle(in[r][1].raw, wasm_v128_load32_splat(row + 17), 1, 2,
+                                           3, 4)};
+#else
+          VF junk0, junk1;
           hn::LoadInterleaved4(d, row + 4, in[r][4], in[r][5], junk0, junk1);
+#endif
         }
       } else if (staged) {
         for (int r = 0; r < kIn; ++r) {
