@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/kernels/conv.h"
+#include "tests/kernels/conv_test_util.h"
 #include "engine/runtime/thread_pool.h"
 #include "tests/kernels/op_test_util.h"
 
@@ -45,12 +46,7 @@ ConvShape RandomShape(std::mt19937& rng, bool big) {
   }
 }
 
-std::vector<float> RandomFloats(std::mt19937& rng, int64_t n) {
-  std::uniform_real_distribution<float> d(-1, 1);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using testutil::RandomFloats;
 
 int64_t InputSize(const ConvShape& s) { return s.batch * s.in_c * s.in_h * s.in_w; }
 int64_t WeightSize(const ConvShape& s) { return s.out_c * s.k_size() * 1; }

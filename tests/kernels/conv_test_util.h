@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <random>
+#include <vector>
 
 #include "engine/kernels/conv.h"
 
@@ -34,6 +35,14 @@ inline ConvShape RandomDilated3x3Shape(std::mt19937& rng, int64_t max_c, int64_t
       return s;
     }
   }
+}
+
+// n floats uniform in [-1, 1).
+inline std::vector<float> RandomFloats(std::mt19937& rng, int64_t n) {
+  std::uniform_real_distribution<float> d(-1, 1);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = d(rng);
+  return v;
 }
 
 // An 8-bit zero point: often an extreme of the type, else random.

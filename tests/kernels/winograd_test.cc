@@ -21,12 +21,7 @@
 namespace bgone::kernels {
 namespace {
 
-std::vector<float> RandomFloats(std::mt19937& rng, int64_t n) {
-  std::uniform_real_distribution<float> d(-1, 1);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using testutil::RandomFloats;
 
 
 struct Case {

@@ -12,6 +12,7 @@
 
 #include "engine/common/tensor.h"
 #include "engine/kernels/conv.h"
+#include "tests/kernels/conv_test_util.h"
 #include "engine/kernels/winograd.h"
 #include "engine/runtime/thread_pool.h"
 
@@ -57,12 +58,7 @@ std::vector<uint16_t> RandomHalfs(std::mt19937& rng, int64_t n) {
   return v;
 }
 
-std::vector<float> RandomFloats(std::mt19937& rng, int64_t n) {
-  std::uniform_real_distribution<float> d(-1, 1);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using testutil::RandomFloats;
 
 Tensor HalfTensor(const ConvShape& s, const std::vector<uint16_t>& h) {
   auto t = Tensor::FromBytes(DType::kFloat16, {s.out_c, s.in_c, 3, 3}, h.data(),

@@ -82,12 +82,9 @@ void CheckInteger(std::mt19937& rng, const ConvShape& s) {
 }
 
 void CheckFloat(std::mt19937& rng, const ConvShape& s) {
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> x(static_cast<size_t>(s.batch * s.in_c * s.in_h * s.in_w));
-  std::vector<float> w(static_cast<size_t>(s.out_c * s.in_c * 9)), bias(static_cast<size_t>(s.out_c));
-  for (auto& v : x) v = u(rng);
-  for (auto& v : w) v = u(rng);
-  for (auto& v : bias) v = u(rng);
+  const std::vector<float> x = testutil::RandomFloats(rng, s.batch * s.in_c * s.in_h * s.in_w);
+  const std::vector<float> w = testutil::RandomFloats(rng, s.out_c * s.in_c * 9);
+  const std::vector<float> bias = testutil::RandomFloats(rng, s.out_c);
   std::vector<float> ax(x.size()), aw(w.size());
   for (size_t i = 0; i < x.size(); ++i) ax[i] = std::fabs(x[i]);
   for (size_t i = 0; i < w.size(); ++i) aw[i] = std::fabs(w[i]);
