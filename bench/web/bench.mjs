@@ -4,7 +4,7 @@
 // which makes the input first; see docs/BENCHMARKS.md ("Browser").
 //
 //   node bench/web/bench.mjs --input out/bench/astronaut.bin [--threads 1,2] [--model small,medium]
-//       [--repeat 3] [--warmup 0] [--ready-repeat 5] [--json FILE] [--keep-site]
+//       [--repeat 3] [--warmup 0] [--ready-repeat 5] [--ready-only] [--json FILE] [--keep-site]
 //
 // Serves a staged folder (hard links, else copies, in out/bench/web-site/: the pages in
 // bench/web/page/, build/wasm/wasm/ as /engine/, web/lib/dist as /lib/, onnxruntime-web's dist as
@@ -53,6 +53,7 @@ function parseArgs(argv) {
     modelsDir: path.join(process.env.BGONE_CACHE || path.join(ROOT, '.cache'), 'models'),
     json: null,
     keepSite: false,
+    readyOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -67,6 +68,7 @@ function parseArgs(argv) {
       case '--models-dir': o.modelsDir = value(); break;
       case '--json': o.json = value(); break;
       case '--keep-site': o.keepSite = true; break;
+      case '--ready-only': o.readyOnly = true; break;
       default: usage(`unknown argument '${arg}'`);
     }
   }
@@ -161,7 +163,9 @@ async function main() {
     args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync',
       // measureUserAgentSpecificMemory() then measures at once instead of at the next GC.
-      '--enable-blink-features=ForceEagerMeasureMemory'],
+      '--enable-blink-features=ForceEagerMeasureMemory',
+      // Extra flags for experiments only (e.g. --js-flags=...), split on spaces.
+      ...(process.env.BGONE_BENCH_CHROMIUM_ARGS || '').split(' ').filter(Boolean)],
   });
   const context = await browser.newContext();
   const result = {
@@ -237,6 +241,7 @@ async function main() {
 
     // (a), (b), (d): inference, each job in a fresh worker of one page.
     const page = await openPage('/index.html');
+    if (o.readyOnly) o.models = [];
     await page.waitForFunction(() => window.benchPageReady === true);
     const ortRequests = new Set();
     for (const model of o.models) {
