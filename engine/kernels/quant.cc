@@ -1,7 +1,9 @@
-// Integer ops of dynamically quantized models: DynamicQuantizeLinear, ConvInteger, MatMulInteger.
+// Integer ops of quantized models: DynamicQuantizeLinear, ConvInteger, MatMulInteger and
+// DequantizeLinear.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "engine/kernels/conv.h"
 #include "engine/kernels/kernel_util.h"
@@ -363,6 +365,163 @@ StatusOr<std::unique_ptr<Kernel>> CreateMatMulInteger(InferContext& ctx) {
   });
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// DequantizeLinear: y = (x - zero_point) * scale, as float32. One scale for the whole tensor
+// (scalar or one-element scale), one per index along `axis` (opset 13+, 1-D scale), or one per
+// block of `block_size` indices along `axis` (opset 21+, scale of x's rank).
+
+struct DequantLayout {
+  int64_t outer = 1, axis_len = 1, inner = 1;  // x viewed as [outer, axis_len, inner]
+  int64_t block = 0;                           // 0: per tensor or per axis; else the block size
+  int64_t blocks = 1;                          // scale's extent along the axis when blocked
+  bool per_tensor = true;
+};
+
+StatusOr<DequantLayout> PlanDequantize(const InferContext& ctx) {
+  const ir::Node& node = ctx.node();
+  if (ctx.opset() >= 21) {
+    BG_RETURN_IF_ERROR(CheckKnownAttrs(node, {"axis", "block_size"}));
+  } else if (ctx.opset() >= 13) {
+    BG_RETURN_IF_ERROR(CheckKnownAttrs(node, {"axis"}));
+  } else {
+    BG_RETURN_IF_ERROR(CheckKnownAttrs(node, {}));
+  }
+  BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, 3));
+  BG_RETURN_IF_ERROR(CheckMaxOutputs(ctx, 1));
+  BG_RETURN_IF_ERROR(CheckInputDType(
+      ctx, 0, {DType::kInt8, DType::kUInt8, DType::kInt16, DType::kUInt16, DType::kInt32}));
+  if (ctx.input_dtype(1) != DType::kFloat32) {
+    return UnsupportedError(std::string("DequantizeLinear: only float32 scales are supported (got ") +
+                            DTypeName(ctx.input_dtype(1)) + ")");
+  }
+  const DType xt = ctx.input_dtype(0);
+  if ((xt == DType::kInt16 || xt == DType::kUInt16) && ctx.opset() < 21) {
+    return MalformedError("DequantizeLinear: 16-bit inputs need opset 21");
+  }
+  const bool has_zp = ctx.has_input(2);
+  if (has_zp && ctx.input_dtype(2) != xt) {
+    return MalformedError(std::string("DequantizeLinear: zero point is ") + DTypeName(ctx.input_dtype(2)) +
+                          ", input is " + DTypeName(xt));
+  }
+  const Shape& xs = ctx.input_shape(0);
+  const Shape& ss = ctx.input_shape(1);
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  BG_ASSIGN_OR_RETURN(int64_t axis, AttrInt(node, "axis", 1));
+  BG_ASSIGN_OR_RETURN(int64_t block, AttrInt(node, "block_size", 0));
+  if (block < 0) return MalformedError("DequantizeLinear: negative block_size");
+  int64_t scale_count = 1;
+  for (int64_t d : ss) scale_count *= d;
+  if (has_zp && ctx.input_shape(2) != ss) {
+    return MalformedError("DequantizeLinear: zero point shape " + ShapeToString(ctx.input_shape(2)) +
+                          " differs from the scale's " + ShapeToString(ss));
+  }
+  DequantLayout l;
+  int64_t n = 1;
+  for (int64_t d : xs) n *= d;
+  if (block == 0 && ss.size() <= 1 && scale_count == 1) {
+    l.inner = n;  // per tensor
+    return l;
+  }
+  if (rank == 0) return MalformedError("DequantizeLinear: a scalar input takes a scalar scale");
+  BG_ASSIGN_OR_RETURN(axis, NormalizeAxis(axis, rank, "DequantizeLinear axis"));
+  l.per_tensor = false;
+  l.axis_len = xs[static_cast<size_t>(axis)];
+  for (int64_t i = 0; i < axis; ++i) l.outer *= xs[static_cast<size_t>(i)];
+  for (int64_t i = axis + 1; i < rank; ++i) l.inner *= xs[static_cast<size_t>(i)];
+  if (block == 0) {
+    if (ss.size() != 1 || ss[0] != l.axis_len) {
+      return MalformedError("DequantizeLinear: per-axis scale " + ShapeToString(ss) + " for input " +
+                            ShapeToString(xs) + " along axis " + std::to_string(axis) +
+                            " (needs shape [" + std::to_string(l.axis_len) + "])");
+    }
+    return l;
+  }
+  l.block = block;
+  l.blocks = (l.axis_len + block - 1) / block;
+  Shape want = xs;
+  want[static_cast<size_t>(axis)] = l.blocks;
+  if (ss != want) {
+    return MalformedError("DequantizeLinear: blocked scale " + ShapeToString(ss) + " for input " +
+                          ShapeToString(xs) + ", block_size " + std::to_string(block) + " along axis " +
+                          std::to_string(axis) + " (needs " + ShapeToString(want) + ")");
+  }
+  return l;
+}
+
+Status InferDequantize(InferContext& ctx) {
+  BG_ASSIGN_OR_RETURN(DequantLayout l, PlanDequantize(ctx));
+  (void)l;
+  ctx.SetOutput(0, DType::kFloat32, ctx.input_shape(0));
+  return OkStatus();
+}
+
+// Rows [r0, r1) of x viewed as [outer * axis_len, inner]. The difference is taken in int32 and
+// converted before the multiply, as ONNX Runtime does.
+template <typename T>
+void DequantizeRows(const DequantLayout& l, const T* x, const T* zp, const float* scale, float* y,
+                    int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t o = r / l.axis_len, a = r % l.axis_len;
+    const T* xr = x + r * l.inner;
+    float* yr = y + r * l.inner;
+    if (l.block == 0) {
+      const int64_t si = a;
+      const float s = scale[si];
+      const int32_t z = zp ? static_cast<int32_t>(zp[si]) : 0;
+      for (int64_t i = 0; i < l.inner; ++i) {
+        yr[i] = static_cast<float>(static_cast<int32_t>(xr[i]) - z) * s;
+      }
+    } else {
+      const int64_t base = (o * l.blocks + a / l.block) * l.inner;
+      const float* s = scale + base;
+      const T* zr = zp ? zp + base : nullptr;
+      for (int64_t i = 0; i < l.inner; ++i) {
+        const int32_t z = zr ? static_cast<int32_t>(zr[i]) : 0;
+        yr[i] = static_cast<float>(static_cast<int32_t>(xr[i]) - z) * s[i];
+      }
+    }
+  }
+}
+
+StatusOr<std::unique_ptr<Kernel>> CreateDequantize(InferContext& ctx) {
+  BG_ASSIGN_OR_RETURN(DequantLayout l, PlanDequantize(ctx));
+  return MakeKernel([l](KernelContext& kc) -> Status {
+    const Tensor& x = *kc.inputs[0];
+    const float* scale = kc.inputs[1]->data<float>();
+    const Tensor* zp = kc.inputs.size() > 2 ? kc.inputs[2] : nullptr;
+    float* y = kc.outputs[0]->data<float>();
+    const int64_t rows = l.outer * l.axis_len;
+    return DispatchNumeric(x.dtype(), "DequantizeLinear", [&](auto tag) -> Status {
+      using T = decltype(tag);
+      if constexpr (std::is_integral_v<T> && sizeof(T) <= 4) {
+        const T* px = x.data<T>();
+        const T* pz = zp ? zp->data<T>() : nullptr;
+        if (l.per_tensor) {
+          // One row: threads take chunks of it.
+          const int64_t n = x.size();
+          const int64_t chunks = (n + kElementwiseGrain - 1) / kElementwiseGrain;
+          const float s = scale[0];
+          const int32_t z = pz ? static_cast<int32_t>(pz[0]) : 0;
+          ParallelFor(kc.pool, chunks, [&](int64_t c0, int64_t c1) {
+            const int64_t e = std::min(n, c1 * kElementwiseGrain);
+            for (int64_t i = c0 * kElementwiseGrain; i < e; ++i) {
+              y[i] = static_cast<float>(static_cast<int32_t>(px[i]) - z) * s;
+            }
+          });
+          return OkStatus();
+        }
+        ParallelFor(kc.pool, rows, [&](int64_t r0, int64_t r1) {
+          DequantizeRows(l, px, pz, scale, y, r0, r1);
+        });
+        return OkStatus();
+      } else {
+        return InternalError("DequantizeLinear: unexpected input type");
+      }
+    });
+  });
+}
+
 }  // namespace
 
 void AppendQuantSchemas(std::vector<OpSchema>* out) {
@@ -375,6 +534,8 @@ void AppendQuantSchemas(std::vector<OpSchema>* out) {
   out->push_back(
       {"bgone", "FusedConvInteger", InferConvInteger, CreateConvInteger, false, false, true});
   out->push_back({"", "MatMulInteger", InferMatMulInteger, CreateMatMulInteger, false});
+  // Every output element is written (rows cover [0, n)).
+  out->push_back({"", "DequantizeLinear", InferDequantize, CreateDequantize, false, false, true});
 }
 
 }  // namespace bgone::kernels

@@ -373,6 +373,87 @@ TEST(DynamicQuantizeLinear, OpOutputs) {
   EXPECT_EQ(Values<uint8_t>((*out)[0]), (std::vector<uint8_t>{85, 149, 0, 255}));
 }
 
+TEST(DequantizeLinear, BadScalesAndZeroPointsAreErrors) {
+  auto u8 = [](const Shape& sh, int n) { return MakeTensor(DType::kUInt8, sh, std::vector<uint8_t>(static_cast<size_t>(n), 3)); };
+  OpSpec spec;
+  spec.op_type = "DequantizeLinear";
+  spec.inputs.push_back({u8({2, 6}, 12)});
+  spec.inputs.push_back({F32({6}, std::vector<float>(6, 0.5f))});
+  spec.inputs.push_back({u8({6}, 6)});
+  ASSERT_TRUE(RunOp(spec).ok());  // per axis 1 (the default)
+  spec.attrs["axis"] = AttrI(0);  // axis 0 has 2 entries, not 6
+  auto out = RunOp(spec);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kMalformed);
+  spec.attrs["axis"] = AttrI(2);
+  EXPECT_FALSE(RunOp(spec).ok());
+  spec.attrs.clear();
+  spec.inputs[2] = {MakeTensor(DType::kInt8, {6}, std::vector<int8_t>(6, 1))};  // zero point type
+  EXPECT_FALSE(RunOp(spec).ok());
+  spec.inputs[2] = {u8({5}, 5)};  // zero point shape
+  EXPECT_FALSE(RunOp(spec).ok());
+  spec.inputs[2] = {u8({6}, 6)};
+  spec.inputs[1] = {MakeTensor(DType::kFloat16, {6}, std::vector<uint16_t>(6, 0x3800))};
+  out = RunOp(spec);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kUnsupported);
+  // block_size: only from opset 21, and the scale must then have x's rank.
+  spec.inputs[1] = {F32({2, 2}, std::vector<float>(4, 0.5f))};
+  spec.inputs[2] = {u8({2, 2}, 4)};
+  spec.attrs["block_size"] = AttrI(4);
+  EXPECT_FALSE(RunOp(spec).ok());  // opset 17
+  spec.opset = 21;
+  ASSERT_TRUE(RunOp(spec).ok());  // 6 = 4 + 2: two blocks, the last partial
+  spec.attrs["block_size"] = AttrI(2);  // three blocks needed
+  EXPECT_FALSE(RunOp(spec).ok());
+  spec.attrs["block_size"] = AttrI(-1);
+  EXPECT_FALSE(RunOp(spec).ok());
+}
+
+TEST(DequantizeLinear, BlockedValuesAndThreads) {
+  // x [3, 10] in blocks of 4 along axis 1: scale and zero point [3, 3].
+  std::vector<int8_t> x(30);
+  for (int i = 0; i < 30; ++i) x[static_cast<size_t>(i)] = static_cast<int8_t>(i * 7 - 100);
+  std::vector<float> sc(9);
+  std::vector<int8_t> zp(9);
+  for (int i = 0; i < 9; ++i) {
+    sc[static_cast<size_t>(i)] = 0.25f * static_cast<float>(i + 1);
+    zp[static_cast<size_t>(i)] = static_cast<int8_t>(i - 4);
+  }
+  OpSpec spec;
+  spec.op_type = "DequantizeLinear";
+  spec.opset = 21;
+  spec.attrs["block_size"] = AttrI(4);
+  spec.inputs.push_back({MakeTensor(DType::kInt8, {3, 10}, x)});
+  spec.inputs.push_back({F32({3, 3}, sc)});
+  spec.inputs.push_back({MakeTensor(DType::kInt8, {3, 3}, zp)});
+  auto out = RunOp(spec);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  std::vector<float> got = Values<float>((*out)[0]);
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 10; ++c) {
+      const int b = r * 3 + c / 4, i = r * 10 + c;
+      EXPECT_EQ(got[static_cast<size_t>(i)],
+                static_cast<float>(x[static_cast<size_t>(i)] - zp[static_cast<size_t>(b)]) * sc[static_cast<size_t>(b)])
+          << r << "," << c;
+    }
+  }
+  // A large per-tensor input split over threads gives the same values.
+  std::vector<uint8_t> big(200003);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 31);
+  OpSpec pt;
+  pt.op_type = "DequantizeLinear";
+  pt.inputs.push_back({MakeTensor(DType::kUInt8, {200003}, big)});
+  pt.inputs.push_back({F32({}, {0.0371f})});
+  pt.inputs.push_back({MakeTensor(DType::kUInt8, {}, std::vector<uint8_t>{131})});
+  ThreadPool pool(3);
+  auto one = RunOp(pt);
+  auto three = RunOp(pt, &pool);
+  ASSERT_TRUE(one.ok() && three.ok());
+  EXPECT_EQ(Values<float>((*one)[0]), Values<float>((*three)[0]));
+  EXPECT_EQ((*one)[0].data<float>()[200002], static_cast<float>(static_cast<int>(big[200002]) - 131) * 0.0371f);
+}
+
 TEST(MatMul, BatchedBroadcastAndVectors) {
   OpSpec spec;
   spec.op_type = "MatMul";

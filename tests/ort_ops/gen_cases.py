@@ -92,7 +92,7 @@ def case(name, op, inputs, consts=None, attrs=None, outputs=1, out_types=None, o
     graph = helper.make_graph([node], name, graph_inputs, graph_outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="bgone-ort-op-cases")
-    model.ir_version = 8
+    model.ir_version = 10 if opset >= 21 else 8
     CASES.append((name, model, feeds, out_names, atol))
 
 
@@ -217,6 +217,37 @@ def dql_cases():
          out_types=[TensorProto.UINT8, TensorProto.FLOAT, TensorProto.UINT8])
     case("dql_large", "DynamicQuantizeLinear", [("x", rand(1, 8, 123, 131, lo=-0.2, hi=7))], outputs=3,
          out_types=[TensorProto.UINT8, TensorProto.FLOAT, TensorProto.UINT8])
+
+
+def dequantize_cases():
+    F = [TensorProto.FLOAT]
+    dq = lambda name, inputs, consts=None, opset=17, **attrs: case(
+        name, "DequantizeLinear", inputs, consts=consts, attrs=attrs, out_types=F, opset=opset)
+    f32 = lambda *a: np.asarray(a if len(a) != 1 else a[0], np.float32)
+    dq("dequantize_u8_per_tensor", [("x", ints(3, 5, 7)), ("s", f32(0.0371)), ("zp", np.array(131, np.uint8))])
+    dq("dequantize_i8_per_tensor_no_zp", [("x", ints(4, 9, lo=-128, hi=127, dtype=np.int8)), ("s", f32(2.5e-3))])
+    dq("dequantize_i32_bias", [("x", ints(64, lo=-2**30, hi=2**30, dtype=np.int32)), ("s", f32(1.7e-5))],
+       consts=["x", "s"], opset=10)
+    dq("dequantize_one_element_scale", [("x", ints(2, 3, 4)), ("s", f32([0.5])), ("zp", np.array([7], np.uint8))],
+       opset=13)
+    # Conv weights, per output channel (axis 0), as a weight-only quantized model stores them.
+    dq("dequantize_i8_per_channel_weights",
+       [("x", ints(16, 8, 3, 3, lo=-128, hi=127, dtype=np.int8)), ("s", rand(16, lo=1e-4, hi=3e-2)),
+        ("zp", ints(16, lo=-3, hi=3, dtype=np.int8))], consts=["x", "s", "zp"], axis=0)
+    dq("dequantize_u8_default_axis", [("x", ints(2, 6, 5)), ("s", rand(6, lo=0.01, hi=2)), ("zp", ints(6))],
+       opset=13)
+    dq("dequantize_u8_negative_axis", [("x", ints(3, 4, 9)), ("s", rand(9, lo=0.01, hi=2)), ("zp", ints(9))],
+       axis=-1)
+    # Blocked (opset 21): blocks of 32 input channels, the last one partial (70 = 32 + 32 + 6).
+    dq("dequantize_i8_blocked", [("x", ints(8, 70, 3, lo=-128, hi=127, dtype=np.int8)),
+                                 ("s", rand(8, 3, 3, lo=1e-3, hi=0.1)),
+                                 ("zp", ints(8, 3, 3, lo=-8, hi=8, dtype=np.int8))],
+       consts=["x", "s", "zp"], opset=21, axis=1, block_size=32)
+    dq("dequantize_u8_blocked_axis0_no_zp", [("x", ints(10, 4)), ("s", rand(3, 4, lo=1e-3, hi=0.1))],
+       opset=21, axis=0, block_size=4)
+    dq("dequantize_i16_per_axis", [("x", ints(5, 6, lo=-32768, hi=32767, dtype=np.int16)),
+                                   ("s", rand(6, lo=1e-5, hi=1e-3)), ("zp", ints(6, lo=-50, hi=50, dtype=np.int16))],
+       opset=21, axis=1)
 
 
 def matmul_cases():
@@ -461,6 +492,7 @@ def main():
     conv_cases()
     conv_integer_cases()
     dql_cases()
+    dequantize_cases()
     matmul_cases()
     elementwise_cases()
     cast_cases()
