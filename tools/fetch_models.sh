@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Puts IS-Net into the model cache, checked, and derives the fp32 variant the tests compare with.
+# Puts IS-Net into the model cache, checked, and derives the fp32 variant the tests compare with
+# and bgone's own compact variants.
 #
 #   bash tools/fetch_models.sh          (scripts/setup.sh calls it)
 #
@@ -7,6 +8,7 @@
 #   models/isnet-fp16.onnx  "/models/medium" of @imgly/background-removal-data (fp16, AGPL-3.0)
 #   models/isnet-q8.onnx    "/models/small" (dynamic-quantized uint8, AGPL-3.0)
 #   models/isnet-fp32.onnx  isnet-fp16.onnx widened by tools/convert_fp16_to_fp32.py
+#   models/isnet-w8.onnx    isnet-fp32.onnx with int8 weights (tools/quantize_weights.py)
 # A present file of the right size and sha256 is kept; a missing, truncated or altered one is
 # fetched again with `npm pack` (one ~136 MB tarball, unpacked into a temporary folder inside the
 # cache, assembled under a temporary name, checked, renamed into place; the tarball and the
@@ -153,25 +155,35 @@ if ((${#needed[@]} > 0)); then
   trap - EXIT
 fi
 
-# fp32 variant: rebuilt when missing, changed since it was made, or made by another converter.
-FP32="$MODELS/isnet-fp32.onnx"
-STAMP="$FP32.stamp"
-want_stamp="converter $(sha256sum "$CONVERTER" | cut -d' ' -f1) from b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb"
-fp32_ok=0
-if [[ -f "$FP32" && -f "$STAMP" && "$(head -n 1 "$STAMP")" == "$want_stamp" ]]; then
-  recorded_sha="$(sed -n 2p "$STAMP")"
-  if [[ "$(known_sha "$FP32")" == "$recorded_sha" ]]; then fp32_ok=1; fi
-fi
-if ((fp32_ok)); then
-  say "isnet-fp32.onnx ok"
-else
-  say "making isnet-fp32.onnx from isnet-fp16.onnx"
+# Derived variants: each rebuilt when missing, changed since it was made, or made by another
+# converter or from another source file. derive OUT CONVERTER SOURCE SOURCE_SHA256
+derive() {
+  local out="$1" converter="$2" src="$3" src_sha="$4" name stamp want ok=0
+  name="$(basename "$out")"
+  stamp="$out.stamp"
+  want="converter $(sha256sum "$converter" | cut -d' ' -f1) from $src_sha"
+  if [[ -f "$out" && -f "$stamp" && "$(head -n 1 "$stamp")" == "$want" ]]; then
+    if [[ "$(known_sha "$out")" == "$(sed -n 2p "$stamp")" ]]; then ok=1; fi
+  fi
+  if ((ok)); then
+    say "$name ok"
+    return
+  fi
+  say "making $name from $(basename "$src")"
   "$PYTHON" -c 'import onnx, numpy' 2>/dev/null \
     || die "$PYTHON lacks onnx/numpy (apt-get install python3-onnx python3-numpy)"
-  rm -f "$STAMP"
-  "$PYTHON" "$CONVERTER" "$MODELS/isnet-fp16.onnx" "$FP32" | sed 's/^/models: /'
-  fp32_sha="$(sha256sum "$FP32" | cut -d' ' -f1)"
-  note_sha "$FP32" "$fp32_sha"
-  printf '%s\n%s\n' "$want_stamp" "$fp32_sha" >"$STAMP.tmp"
-  mv -f "$STAMP.tmp" "$STAMP"
-fi
+  rm -f "$stamp"
+  "$PYTHON" "$converter" "$src" "$out" | sed 's/^/models: /'
+  local sha
+  sha="$(sha256sum "$out" | cut -d' ' -f1)"
+  note_sha "$out" "$sha"
+  printf '%s\n%s\n' "$want" "$sha" >"$stamp.tmp"
+  mv -f "$stamp.tmp" "$stamp"
+}
+
+# fp32: what ONNX Runtime runs fastest, and the reference of the tests.
+derive "$MODELS/isnet-fp32.onnx" "$CONVERTER" "$MODELS/isnet-fp16.onnx" \
+  b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb
+# w8: bgone's weight-only int8 variant (tools/quantize_weights.py; docs/MODELS.md).
+derive "$MODELS/isnet-w8.onnx" "$ROOT/tools/quantize_weights.py" "$MODELS/isnet-fp32.onnx" \
+  "$(known_sha "$MODELS/isnet-fp32.onnx")"

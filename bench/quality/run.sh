@@ -8,6 +8,8 @@
 #                             [--fresh] [--check-cli]
 #
 #   --build DIR   build tree with cli/bgone and the static libraries (default build/release)
+#   --models      medium and small (the CLI's names) or any variant in the model cache by its
+#                 suffix: w8 = $BGONE_CACHE/models/isnet-w8.onnx (docs/MODELS.md)
 #   --fresh       recompute the cached raw model masks (out/quality/raw/MODEL/SET); needed
 #                 after engine changes, which can move a few mask values by one level
 #   --check-cli   also run the CLI's default pipeline (refined) and check that it equals the
@@ -31,7 +33,7 @@ while [[ $# -gt 0 ]]; do
     --sets) SETS="$2"; shift 2 ;;
     --fresh) FRESH=1; shift ;;
     --check-cli) CHECK_CLI=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -63,7 +65,13 @@ OUT="$ROOT/out/quality"
 mkdir -p "$OUT/scores"
 IFS=, read -r -a model_list <<< "$MODELS"
 IFS=, read -r -a set_list <<< "$SETS"
+CACHE="${BGONE_CACHE:-$ROOT/.cache}"
 for model in "${model_list[@]}"; do
+  model_arg="$model"
+  if [[ $model != medium && $model != small ]]; then
+    model_arg="$CACHE/models/isnet-$model.onnx"
+    [[ -f "$model_arg" ]] || { echo "bench/quality: no $model_arg (run scripts/setup.sh)" >&2; exit 1; }
+  fi
   for set in "${set_list[@]}"; do
     images="$EVAL/$set/image"
     [[ -d "$images" ]] || { echo "bench/quality: no $images; skipping $set"; continue; }
@@ -72,7 +80,7 @@ for model in "${model_list[@]}"; do
     if [[ $FRESH == 1 || ! -d "$raw" || $(ls "$raw" 2>/dev/null | wc -l) -ne $count ]]; then
       echo "== $model / $set: model masks ($count images, --mask --no-refine)"
       rm -rf "$raw"
-      "$BGONE" --mask --no-refine --model "$model" --threads "$THREADS" -q --out-dir "$raw" "$images"
+      "$BGONE" --mask --no-refine --model "$model_arg" --threads "$THREADS" -q --out-dir "$raw" "$images"
     fi
     echo "== $model / $set: refinement stages"
     stages="$OUT/stages/$model/$set"
@@ -82,7 +90,7 @@ for model in "${model_list[@]}"; do
     if [[ $CHECK_CLI == 1 ]]; then
       cli="$OUT/cli/$model/$set"
       rm -rf "$cli"
-      "$BGONE" --mask --model "$model" --threads "$THREADS" -q --out-dir "$cli" "$images"
+      "$BGONE" --mask --model "$model_arg" --threads "$THREADS" -q --out-dir "$cli" "$images"
       # The CLI refines a dynamically quantized model's masks without model trust.
       default_stage=full
       [[ $model == small ]] && default_stage=untrusted

@@ -30,7 +30,9 @@ def main():
             model, rest = f[:-4].split("-", 1)
             s, stage = rest.split("-", 1)
             files[(model, s, stage)] = os.path.join(d, f)
-    models = [m for m in ("medium", "small") if any(k[0] == m for k in files)]
+    # The CLI's two models first, then variants from the model cache (w8, ...) by name.
+    named = [m for m in ("medium", "small") if any(k[0] == m for k in files)]
+    models = named + sorted({k[0] for k in files} - set(named))
     out = []
     for s in ("alphamatting", "people"):
         present = [(m, st) for m in models for st in STAGES if (m, s, st) in files]
@@ -54,7 +56,7 @@ def main():
             # Per image: each model's default (the CLI, C API and web library refine a
             # dynamically quantized model's masks without model trust), and the small model
             # with trust for comparison.
-            for m, st in [(m, "untrusted" if m == "small" else "full") for m in models] + [("small", "full")]:
+            for m, st in [(m, "untrusted" if m == "small" else "full") for m in named] + [("small", "full")]:
                 if (m, s, "baseline") not in files or (m, s, st) not in files:
                     continue
                 _, base = load(files[(m, s, "baseline")])

@@ -173,7 +173,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"fp16_astronaut", "isnet-fp16.onnx", {"isnet-fp16.onnx", "isnet-fp32.onnx"}, "assets/sample/skimage_astronaut.png"},
         Case{"q8_astronaut", "isnet-q8.onnx", {"isnet-q8.onnx"}, "assets/sample/skimage_astronaut.png"},
         Case{"fp16_kodim04", "isnet-fp16.onnx", {"isnet-fp16.onnx", "isnet-fp32.onnx"}, "shared:eval/faces/kodak_kodim04.png"},
-        Case{"q8_kodim04", "isnet-q8.onnx", {"isnet-q8.onnx"}, "shared:eval/faces/kodak_kodim04.png"}),
+        Case{"q8_kodim04", "isnet-q8.onnx", {"isnet-q8.onnx"}, "shared:eval/faces/kodak_kodim04.png"},
+        // bgone's weight-only int8 variant (tools/quantize_weights.py): DequantizeLinear weights.
+        Case{"w8_astronaut", "isnet-w8.onnx", {"isnet-w8.onnx"}, "assets/sample/skimage_astronaut.png"},
+        Case{"w8_kodim04", "isnet-w8.onnx", {"isnet-w8.onnx"}, "shared:eval/faces/kodak_kodim04.png"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
