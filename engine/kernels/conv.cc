@@ -1,5 +1,6 @@
 // Conv (float32, 1-D and 2-D), plus bgone.FusedConv = Conv followed by an activation, for the
-// fusion pass. Weights are packed once at prepare time when they are constant.
+// fusion pass, optionally with int8 weights and their per-output-channel scales as a fourth input
+// (passes::AbsorbWeightDequantize). Weights are packed once at prepare time when they are constant.
 #include <algorithm>
 #include <memory>
 #include <new>
@@ -113,9 +114,22 @@ StatusOr<ConvOpConfig> PlanConvOp(const InferContext& ctx, Shape* out_shape) {
     BG_RETURN_IF_ERROR(CheckKnownAttrs(ctx.node(), {"auto_pad", "dilations", "group",
                                                     "kernel_shape", "pads", "strides"}));
   }
-  BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, 3));
+  // bgone.FusedConv's fourth input: the per-output-channel scales of int8 weights
+  // (passes::AbsorbWeightDequantize); both must then be constants.
+  BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, fused ? 4 : 3));
+  const bool int8_weights = fused && ctx.has_input(3);
+  if (int8_weights) {
+    const Tensor* q = ctx.input_constant(1);
+    const Tensor* sc = ctx.input_constant(3);
+    if (q == nullptr || sc == nullptr || q->dtype() != DType::kInt8 || sc->dtype() != DType::kFloat32 ||
+        sc->shape().size() != 1 || ctx.input_shape(1).empty() || sc->shape()[0] != ctx.input_shape(1)[0]) {
+      return MalformedError("FusedConv with weight scales needs constant int8 weights and one float32 "
+                            "scale per output channel");
+    }
+  }
   for (int i = 0; i < ctx.num_inputs(); ++i) {
     if (!ctx.has_input(i)) continue;
+    if (i == 1 && int8_weights) continue;
     // Constant fp16 weights are widened while packing (passes::WidenFloat16 leaves them so).
     if (i == 1 && ctx.input_dtype(1) == DType::kFloat16 && ctx.input_constant(1) != nullptr) continue;
     BG_RETURN_IF_ERROR(CheckInputDType(ctx, i, {DType::kFloat32}));
@@ -151,7 +165,7 @@ class ConvKernel final : public Kernel {
       : cfg_(cfg), packed_(std::move(packed)) {}
 
   // Weights packed at create time are not read again.
-  bool NeedsInputAtRun(int i) const override { return !(i == 1 && packed_); }
+  bool NeedsInputAtRun(int i) const override { return !((i == 1 || i == 3) && packed_); }
 
   Status Run(KernelContext& kc) override {
     const Tensor& x = *kc.inputs[0];
@@ -175,7 +189,10 @@ StatusOr<std::unique_ptr<Kernel>> CreateConv(InferContext& ctx) {
   Shape out;
   BG_ASSIGN_OR_RETURN(ConvOpConfig cfg, PlanConvOp(ctx, &out));
   std::shared_ptr<const PackedConvF32> packed;
-  if (const Tensor* w = ctx.input_constant(1)) {
+  if (ctx.node().domain == "bgone" && ctx.has_input(3)) {
+    BG_ASSIGN_OR_RETURN(packed, PackedConvF32::PackConstantInt8(cfg.shape, *ctx.input_constant(1),
+                                                                *ctx.input_constant(3)));
+  } else if (const Tensor* w = ctx.input_constant(1)) {
     // Winograd layers keep the constant itself (fp16 too: read by the per-call weight
     // transform); the others are packed, fp16 rows widened a few at a time while packing.
     // Either way the model's weights never exist as a whole float32 copy: less memory touched at

@@ -81,6 +81,13 @@ class PackedConvF32 {
   static StatusOr<std::shared_ptr<const PackedConvF32>> PackConstant(
       const ConvShape& s, const Tensor& w, ConvIsa isa = ConvIsa::kAuto,
       ConvAlgo algo = ConvAlgo::kAuto);
+  // Weight-only int8 weights q ([out_c][in_c/group][k_h][k_w], int8) with one float32 scale per
+  // output channel: the weights are float(q) * scale[oc], as DequantizeLinear computes them.
+  // Winograd layers keep q and the scales (44 MB for IS-Net instead of 176 MB of float32) and
+  // dequantize in the per-call weight transform; the others are dequantized and packed.
+  static StatusOr<std::shared_ptr<const PackedConvF32>> PackConstantInt8(
+      const ConvShape& s, const Tensor& q, const Tensor& scale, ConvIsa isa = ConvIsa::kAuto,
+      ConvAlgo algo = ConvAlgo::kAuto);
   // `s` must match the packed channel/kernel geometry. pool may be null.
   Status Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
              ThreadPool* pool) const;
@@ -112,8 +119,10 @@ class PackedConvF32 {
   // transform runs per call into scratch), so a layer holds its raw weights only.
   std::unique_ptr<float[]> panels_;
   // Or, from PackConstant for Winograd layers: the constant weights themselves (float32 or
-  // float16, ONNX layout), sharing the tensor's storage; panels_ is then null.
+  // float16, ONNX layout), sharing the tensor's storage; panels_ is then null. From
+  // PackConstantInt8: int8 weights, with their per-output-channel scales in raw_scale_.
   Tensor raw_;
+  Tensor raw_scale_;
 };
 
 // 8-bit integer inputs for ConvInteger. Values are read as uint8 or int8 per the flags.

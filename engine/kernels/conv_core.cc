@@ -423,6 +423,37 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstant(const
   return PackRows(s, nullptr, w.data<uint16_t>(), isa, algo);
 }
 
+StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstantInt8(
+    const ConvShape& s, const Tensor& q, const Tensor& scale, ConvIsa isa, ConvAlgo algo) {
+  if (q.dtype() != DType::kInt8 || q.size() != s.out_c * s.k_size() ||
+      scale.dtype() != DType::kFloat32 || scale.size() != s.out_c) {
+    return InternalError(std::string("int8 convolution weights: ") + DTypeName(q.dtype()) + " " +
+                         ShapeToString(q.shape()) + ", scales " + DTypeName(scale.dtype()) + " " +
+                         ShapeToString(scale.shape()) + " do not fit " + s.ToString());
+  }
+  const bool winograd =
+      algo == ConvAlgo::kWinograd ? WinogradSupports(s)
+                                  : algo == ConvAlgo::kAuto && WinogradPreferred(s);
+  if (winograd) {
+    std::shared_ptr<PackedConvF32> p = WithGeometry(s, isa, algo);
+    p->raw_ = q;  // shares the storage
+    p->raw_scale_ = scale;
+    return std::shared_ptr<const PackedConvF32>(std::move(p));
+  }
+  // Direct path: dequantize (as DequantizeLinear does), then pack.
+  const int64_t k = s.k_size();
+  auto w = NewArray<float>(static_cast<size_t>(std::max<int64_t>(q.size(), 1)));
+  if (!w) return ResourceExhaustedError("out of memory dequantizing weights");
+  const int8_t* pq = q.data<int8_t>();
+  const float* ps = scale.data<float>();
+  for (int64_t oc = 0; oc < s.out_c; ++oc) {
+    for (int64_t i = oc * k; i < (oc + 1) * k; ++i) {
+      w[static_cast<size_t>(i)] = static_cast<float>(static_cast<int32_t>(pq[i])) * ps[oc];
+    }
+  }
+  return Pack(s, w.get(), isa, algo);
+}
+
 Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
                           ThreadPool* pool) const {
   BG_RETURN_IF_ERROR(CheckGeometry(s, out_c_, group_, k_, k_h_, k_w_));
@@ -433,13 +464,20 @@ Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue
       // direct path now.
       ConvShape ps = s;
       ps.in_h = ps.in_w = ps.out_h = ps.out_w = 1;
-      BG_ASSIGN_OR_RETURN(std::shared_ptr<const PackedConvF32> direct,
-                          PackConstant(ps, raw_, isa_, ConvAlgo::kDirect));
+      std::shared_ptr<const PackedConvF32> direct;
+      if (raw_.dtype() == DType::kInt8) {
+        BG_ASSIGN_OR_RETURN(direct, PackConstantInt8(ps, raw_, raw_scale_, isa_, ConvAlgo::kDirect));
+      } else {
+        BG_ASSIGN_OR_RETURN(direct, PackConstant(ps, raw_, isa_, ConvAlgo::kDirect));
+      }
       return direct->Run(s, x, ep, y, pool);
     }
     Winograd3x3Weights w;
     if (raw_.dtype() == DType::kFloat16) {
       w.f16 = raw_.data<uint16_t>();
+    } else if (raw_.dtype() == DType::kInt8) {
+      w.i8 = raw_.data<int8_t>();
+      w.i8_scale = raw_scale_.data<float>();
     } else {
       w.data = raw_.data<float>();
     }

@@ -349,6 +349,7 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
   const int64_t C = s.in_c, smr = job.w.mr;
   const float* w = job.w.data;
   const uint16_t* w16 = job.w.f16;
+  const int8_t* wi8 = job.w.i8;
   alignas(64) float g[9][kMr];
   alignas(64) float t[6][3][kMr];
   alignas(64) float r[6][6][kMr];
@@ -388,6 +389,11 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
               ZeroFloats(row[o], n);
             } else if (w16 != nullptr) {
               WidenHalfs(w16 + (oc * C + c) * 9, row[o], n);
+            } else if (wi8 != nullptr) {
+              // As DequantizeLinear: float(q - 0) * scale, one rounding.
+              const int8_t* src = wi8 + (oc * C + c) * 9;
+              const float sc = job.w.i8_scale[oc];
+              for (int64_t k = 0; k < n; ++k) row[o][k] = static_cast<float>(static_cast<int32_t>(src[k])) * sc;
             } else {
               CopyFloats(row[o], w + (oc * C + c) * 9, n);
             }
@@ -1176,7 +1182,9 @@ Status WinogradConvF32(const ConvShape& s, const float* x, const Winograd3x3Weig
   if (!WinogradSupports(s)) {
     return InternalError("Winograd convolution does not support " + s.ToString());
   }
-  if (w.mr < 1 || (w.data == nullptr) == (w.f16 == nullptr) || (w.f16 != nullptr && w.mr != 1)) {
+  const int sources = (w.data != nullptr) + (w.f16 != nullptr) + (w.i8 != nullptr);
+  if (w.mr < 1 || sources != 1 || (w.data == nullptr && w.mr != 1) ||
+      (w.i8 != nullptr && w.i8_scale == nullptr)) {
     return InternalError("Winograd weights missing or in an unsupported layout");
   }
   if (s.batch == 0 || s.out_c == 0 || s.out_pixels() == 0) return OkStatus();

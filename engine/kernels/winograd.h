@@ -46,10 +46,15 @@ bool WinogradPreferred(const ConvShape& s);
 // Instead of `data`, `f16` may hold IEEE half weights in ONNX's layout (mr must be 1): the per-call
 // weight transform widens them exactly (F16C on AVX2/AVX-512, integer bit operations elsewhere),
 // so the results are bit-identical to widening them first (NaNs aside: their payload may differ).
+// Or `i8` may hold int8 weights in ONNX's layout (mr must be 1) with one float scale per output
+// channel in `i8_scale`: each weight is float(q) * scale[oc], the value DequantizeLinear gives, so
+// the results are bit-identical to dequantizing the weights first.
 struct Winograd3x3Weights {
   const float* data = nullptr;
   int64_t mr = 1;
   const uint16_t* f16 = nullptr;
+  const int8_t* i8 = nullptr;
+  const float* i8_scale = nullptr;
 };
 
 // y = conv(x, w) + bias, then ReLU if asked; shapes as ConvReferenceF32. `isa` picks the Highway

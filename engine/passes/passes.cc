@@ -1,5 +1,6 @@
 #include "engine/passes/passes.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "engine/kernels/op_registry.h"
@@ -353,6 +354,77 @@ ir::Attribute StringAttr(const std::string& value) {
 
 }  // namespace
 
+Status AbsorbWeightDequantize(ir::Graph& graph, int* absorbed) {
+  *absorbed = 0;
+  std::vector<int64_t> producer(static_cast<size_t>(graph.num_values()), -1);
+  for (size_t k = 0; k < graph.nodes().size(); ++k) {
+    for (ir::ValueId o : graph.nodes()[k].outputs) {
+      if (o != ir::kNoValue) producer[static_cast<size_t>(o)] = static_cast<int64_t>(k);
+    }
+  }
+  for (size_t k = 0; k < graph.nodes().size(); ++k) {
+    ir::Node& conv = graph.nodes()[k];
+    if (!IsOp(conv, "Conv") || conv.inputs.size() < 2 || conv.inputs.size() > 3 ||
+        conv.inputs[0] == ir::kNoValue || conv.inputs[1] == ir::kNoValue) {
+      continue;
+    }
+    const int64_t pk = producer[static_cast<size_t>(conv.inputs[1])];
+    if (pk < 0) continue;
+    const ir::Node& dq = graph.nodes()[static_cast<size_t>(pk)];
+    if (!IsOp(dq, "DequantizeLinear") || dq.inputs.size() < 2 || dq.inputs[0] == ir::kNoValue ||
+        dq.inputs[1] == ir::kNoValue) {
+      continue;
+    }
+    const ir::Value& qv = graph.value(dq.inputs[0]);
+    const ir::Value& sv = graph.value(dq.inputs[1]);
+    if (!qv.constant.has_value() || !sv.constant.has_value()) continue;
+    const Tensor& q = *qv.constant;
+    const Tensor& sc = *sv.constant;
+    if (q.dtype() != DType::kInt8 || sc.dtype() != DType::kFloat32 || q.shape().size() < 3 ||
+        q.shape().size() > 4) {
+      continue;
+    }
+    const int64_t out_c = q.shape()[0];
+    const ir::Attribute* block = dq.FindAttr("block_size");
+    if (block != nullptr && !(block->kind == ir::Attribute::Kind::kInt && block->i == 0)) continue;
+    const bool per_tensor = sc.size() == 1 && sc.shape().size() <= 1;
+    if (!per_tensor) {
+      const ir::Attribute* axis = dq.FindAttr("axis");
+      const int64_t a = axis == nullptr ? 1 : axis->kind == ir::Attribute::Kind::kInt ? axis->i : -99;
+      const int64_t rank = static_cast<int64_t>(q.shape().size());
+      if (!(a == 0 || a == -rank) || sc.shape().size() != 1 || sc.shape()[0] != out_c) continue;
+    }
+    if (dq.inputs.size() > 2 && dq.inputs[2] != ir::kNoValue) {
+      const ir::Value& zv = graph.value(dq.inputs[2]);
+      if (!zv.constant.has_value() || zv.constant->dtype() != DType::kInt8 ||
+          zv.constant->size() != sc.size()) {
+        continue;
+      }
+      const int8_t* z = zv.constant->data<int8_t>();
+      if (std::any_of(z, z + zv.constant->size(), [](int8_t v) { return v != 0; })) continue;
+    }
+    ir::ValueId scale_id = dq.inputs[1];
+    if (per_tensor) {
+      BG_ASSIGN_OR_RETURN(Tensor wide, Tensor::AllocateUninitialized(DType::kFloat32, {out_c}));
+      std::fill(wide.data<float>(), wide.data<float>() + out_c, sc.data<float>()[0]);
+      ir::Value v;
+      v.name = sv.name + "/bgone_per_channel_" + std::to_string(k);
+      v.dtype = DType::kFloat32;
+      v.shape = Shape{out_c};
+      v.constant = std::move(wide);
+      scale_id = graph.AddValue(std::move(v));
+    }
+    ir::Node& c = graph.nodes()[k];  // AddValue does not move nodes; re-read for clarity
+    const ir::ValueId bias = c.inputs.size() > 2 ? c.inputs[2] : ir::kNoValue;
+    c.inputs = {c.inputs[0], graph.nodes()[static_cast<size_t>(pk)].inputs[0], bias, scale_id};
+    c.domain = "bgone";
+    c.op_type = "FusedConv";
+    c.attrs["activation"] = StringAttr("");
+    ++*absorbed;
+  }
+  return OkStatus();
+}
+
 Status FuseConvolutions(ir::Graph& graph, int* fused) {
   *fused = 0;
   Uses uses = CountUses(graph);
@@ -360,7 +432,10 @@ Status FuseConvolutions(ir::Graph& graph, int* fused) {
   std::vector<bool> removed(nodes.size(), false);
   for (size_t k = 0; k < nodes.size(); ++k) {
     ir::Node& conv = nodes[k];
-    if (IsOp(conv, "Conv") && conv.outputs.size() == 1) {
+    const ir::Attribute* act = conv.FindAttr("activation");
+    const bool plain_fused = conv.domain == "bgone" && conv.op_type == "FusedConv" && act != nullptr &&
+                             act->kind == ir::Attribute::Kind::kString && act->s.empty();
+    if ((IsOp(conv, "Conv") || plain_fused) && conv.outputs.size() == 1) {
       int64_t r = SoleConsumer(uses, conv.outputs[0], removed);
       if (r < 0 || !IsOp(nodes[static_cast<size_t>(r)], "Relu")) continue;
       conv.domain = "bgone";

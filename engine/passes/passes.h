@@ -40,6 +40,16 @@ Status PruneToOutputs(ir::Graph& graph, const std::vector<std::string>& outputs)
 // inferred shapes; `fused` receives the number of fused groups.
 Status FuseConvolutions(ir::Graph& graph, int* fused);
 
+// Rewrites Conv(x, DequantizeLinear(q, scale), b) with constant int8 q, a per-tensor or
+// per-output-channel (axis 0) float32 scale and no zero point (or zeros) as
+// bgone.FusedConv(x, q, b, scale[out_c]) without activation: the convolution then keeps the int8
+// weights (a quarter of the float32 size) and dequantizes them in its weight transform or while
+// packing, computing float(q) * scale exactly as the DequantizeLinear node would, so outputs are
+// bit-identical to folding it. Other DequantizeLinear nodes are left to constant folding. Runs
+// before InferShapesAndFold (which would fold the dequantization); the DequantizeLinear nodes left
+// without readers are removed by PruneToOutputs. `absorbed` receives the number of Convs rewritten.
+Status AbsorbWeightDequantize(ir::Graph& graph, int* absorbed);
+
 // Fails naming the first node whose op is not implemented.
 Status CheckOpsSupported(const ir::Graph& graph);
 

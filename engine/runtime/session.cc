@@ -84,6 +84,10 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     session->stats_.nodes_in_model = static_cast<int>(g.nodes().size());
     BG_RETURN_IF_ERROR(passes::SpecializeInputShapes(g, input_shapes));
     BG_RETURN_IF_ERROR(passes::WidenFloat16(g));
+    if (options.fuse) {  // unfused sessions fold the dequantization (tests compare the two)
+      int absorbed = 0;
+      BG_RETURN_IF_ERROR(passes::AbsorbWeightDequantize(g, &absorbed));
+    }
     BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, options.outputs));
     int folded = 0;
     BG_RETURN_IF_ERROR(passes::InferShapesAndFold(g, options.fold_constants, &folded));

@@ -136,6 +136,81 @@ TEST(FusionTest, RepeatedRunsAreIdentical) {
   }
 }
 
+// x -> Conv(DequantizeLinear(q int8, scale), b) -> Relu -> Conv(DequantizeLinear(q2, s2, zp2)) -> y:
+// weight-only quantized convolutions as tools/quantize_weights.py writes them. `variant` picks the
+// second DequantizeLinear: 0 per-tensor scale, 1 a non-zero zero point, 2 per input channel
+// (axis 1). Only the first (and the second in variant 0) can keep int8 weights.
+ir::Graph WeightQuantizedBlock(std::mt19937& rng, int variant) {
+  ir::Graph g;
+  g.set_opset(15);
+  ir::ValueId x = AddValue(g, "x", DType::kFloat32, Shape{1, 5, 12, 13});
+  g.inputs().push_back(x);
+  auto dq = [&](const std::string& name, const Shape& ws, Tensor scale, std::optional<Tensor> zp,
+                int64_t axis) {
+    ir::ValueId q = AddConstant(g, name + "_q", Random<int8_t>(DType::kInt8, ws, rng, -127, 127));
+    ir::ValueId sc = AddConstant(g, name + "_s", std::move(scale));
+    std::vector<ir::ValueId> in = {q, sc};
+    if (zp) in.push_back(AddConstant(g, name + "_zp", std::move(*zp)));
+    ir::ValueId w = AddValue(g, name);
+    ir::Node n = MakeNode("DequantizeLinear", in, {w});
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::kInt;
+    a.i = axis;
+    n.attrs["axis"] = a;
+    g.nodes().push_back(n);
+    return w;
+  };
+  ir::ValueId w1 = dq("w1", {6, 5, 3, 3}, Random<float>(DType::kFloat32, {6}, rng, 1e-3f, 2e-2f),
+                      Tensor::FromVector<int8_t>(DType::kInt8, {6}, {0, 0, 0, 0, 0, 0}).value(), 0);
+  ir::ValueId b1 = AddConstant(g, "b1", Random<float>(DType::kFloat32, {6}, rng, -1, 1));
+  ir::ValueId c1 = AddValue(g, "c1"), r1 = AddValue(g, "r1"), y = AddValue(g, "y");
+  ir::Node conv1 = MakeNode("Conv", {x, w1, b1}, {c1});
+  conv1.attrs["pads"] = Ints({1, 1, 1, 1});
+  g.nodes().push_back(conv1);
+  g.nodes().push_back(MakeNode("Relu", {c1}, {r1}));
+  ir::ValueId w2;
+  if (variant == 0) {
+    w2 = dq("w2", {3, 6, 1, 1}, Tensor::FromVector<float>(DType::kFloat32, {}, {0.0078f}).value(),
+            std::nullopt, 1);
+  } else if (variant == 1) {
+    w2 = dq("w2", {3, 6, 1, 1}, Random<float>(DType::kFloat32, {3}, rng, 1e-3f, 2e-2f),
+            Tensor::FromVector<int8_t>(DType::kInt8, {3}, {0, 2, 0}).value(), 0);
+  } else {
+    w2 = dq("w2", {3, 6, 1, 1}, Random<float>(DType::kFloat32, {6}, rng, 1e-3f, 2e-2f), std::nullopt, 1);
+  }
+  g.nodes().push_back(MakeNode("Conv", {r1, w2}, {y}));
+  g.outputs().push_back(y);
+  return g;
+}
+
+TEST(AbsorbWeightDequantizeTest, Int8WeightsBitIdenticalToFolding) {
+  for (int variant = 0; variant < 3; ++variant) {
+    std::mt19937 rng(40 + variant);
+    ir::Graph graph = WeightQuantizedBlock(rng, variant);
+    int absorbed = -1;
+    ir::Graph copy = graph;
+    ASSERT_TRUE(passes::AbsorbWeightDequantize(copy, &absorbed).ok());
+    EXPECT_EQ(absorbed, variant == 0 ? 2 : 1) << "variant " << variant;
+    auto model = Model::FromGraph(std::move(graph));
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    SessionOptions plain_options;
+    plain_options.fuse = false;  // folds every DequantizeLinear into float32 weights
+    auto fused = Session::Create(*model);
+    auto plain = Session::Create(*model, {}, plain_options);
+    ASSERT_TRUE(fused.ok()) << fused.status().ToString();
+    ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+    EXPECT_EQ((*fused)->stats().fused_groups, 1);  // the Relu joined the int8 FusedConv
+    for (int trial = 0; trial < 3; ++trial) {
+      Tensor x = Random<float>(DType::kFloat32, {1, 5, 12, 13}, rng, -2, 3);
+      std::vector<Tensor> a, b;
+      ASSERT_TRUE((*fused)->Run({x}, &a).ok());
+      ASSERT_TRUE((*plain)->Run({x}, &b).ok());
+      ASSERT_EQ(a[0].shape(), b[0].shape());
+      EXPECT_EQ(std::memcmp(a[0].raw(), b[0].raw(), a[0].bytes()), 0) << "variant " << variant;
+    }
+  }
+}
+
 TEST(FusionTest, IntermediateGraphOutputBlocksFusion) {
   std::mt19937 rng(6);
   ir::Graph g = QuantizedBlock(rng);

@@ -140,6 +140,67 @@ TEST(WinogradWeights, HalfWeightsBitIdenticalToWidened) {
   }
 }
 
+// Weight-only int8 constants (PackConstantInt8, bgone.FusedConv's fourth input) vs the same
+// weights dequantized as DequantizeLinear does (float(q) * scale[oc]) and packed, bit for bit:
+// Winograd layers read q in the weight transform, the others are dequantized while packing.
+TEST(WinogradWeights, Int8WeightsBitIdenticalToDequantized) {
+  std::mt19937 rng(808);
+  const int64_t dils[] = {1, 2, 3};
+  for (int iter = 0; iter < 40; ++iter) {
+    const int64_t d = dils[iter % 3];
+    ConvShape s = RandomShape(rng, iter % 4 == 0 ? 300 : 37, 30, d, d);
+    std::vector<int8_t> q(static_cast<size_t>(s.out_c * s.in_c * 9));
+    for (auto& v : q) v = static_cast<int8_t>(Rand(rng, -127, 127));
+    std::vector<float> scale(static_cast<size_t>(s.out_c));
+    for (auto& v : scale) v = std::ldexp(static_cast<float>(Rand(rng, 1, 1 << 20)), -30);
+    std::vector<float> deq(q.size());
+    for (int64_t oc = 0; oc < s.out_c; ++oc) {
+      for (int64_t i = oc * s.in_c * 9; i < (oc + 1) * s.in_c * 9; ++i) {
+        deq[static_cast<size_t>(i)] =
+            static_cast<float>(static_cast<int32_t>(q[static_cast<size_t>(i)])) * scale[static_cast<size_t>(oc)];
+      }
+    }
+    auto qt = Tensor::FromBytes(DType::kInt8, {s.out_c, s.in_c, 3, 3}, q.data(), q.size());
+    auto st = Tensor::FromBytes(DType::kFloat32, {s.out_c}, scale.data(), scale.size() * sizeof(float));
+    ASSERT_TRUE(qt.ok() && st.ok());
+    const std::vector<float> x = RandomFloats(rng, s.batch * s.in_c * s.in_h * s.in_w);
+    const std::vector<float> bias = RandomFloats(rng, s.out_c);
+    ConvEpilogue ep;
+    ep.bias = iter % 3 == 0 ? nullptr : bias.data();
+    ep.relu = iter % 2 == 1;
+    for (ConvIsa isa : AvailableConvIsas()) {
+      for (ConvAlgo algo : {ConvAlgo::kWinograd, ConvAlgo::kDirect, ConvAlgo::kAuto}) {
+        const std::string what = s.ToString() + " " + WinogradTargetName(isa) + " algo " +
+                                 std::to_string(static_cast<int>(algo));
+        auto raw = PackedConvF32::PackConstantInt8(s, *qt, *st, isa, algo);
+        auto packed = PackedConvF32::Pack(s, deq.data(), isa, algo);
+        ASSERT_TRUE(raw.ok() && packed.ok()) << what;
+        EXPECT_EQ((*raw)->keeps_raw_weights(), algo == ConvAlgo::kWinograd ||
+                                                   (algo == ConvAlgo::kAuto && WinogradPreferred(s)))
+            << what;
+        const std::vector<float> want = RunLayer(**packed, s, x, ep, nullptr);
+        for (int threads : {1, 3}) {
+          ThreadPool pool(threads);
+          EXPECT_TRUE(SameBits(RunLayer(**raw, s, x, ep, &pool), want)) << what << " threads=" << threads;
+        }
+      }
+    }
+  }
+  // Mismatched scales are an error, not a crash.
+  ConvShape s;
+  s.in_c = 2;
+  s.out_c = 3;
+  s.in_h = s.in_w = s.out_h = s.out_w = 4;
+  s.k_h = s.k_w = 3;
+  s.pad_t = s.pad_l = 1;
+  std::vector<int8_t> q(54, 1);
+  std::vector<float> two(2, 1.0f);
+  auto qt = Tensor::FromBytes(DType::kInt8, {3, 2, 3, 3}, q.data(), q.size());
+  auto st = Tensor::FromBytes(DType::kFloat32, {2}, two.data(), two.size() * sizeof(float));
+  ASSERT_TRUE(qt.ok() && st.ok());
+  EXPECT_FALSE(PackedConvF32::PackConstantInt8(s, *qt, *st).ok());
+}
+
 // Channel counts past one row step and one weight pass (kWinogradWeightChunkBytes).
 TEST(WinogradWeights, HalfWeightsManyChannels) {
   std::mt19937 rng(3);

@@ -14,6 +14,7 @@
 // groups of four tiles are read straight from the image (the 8-bit direct tile loads) next to
 // groups at the borders that are staged.
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -109,6 +110,39 @@ void CheckFloat(std::mt19937& rng, const ConvShape& s) {
   }
 }
 
+// int8 weights with per-output-channel scales (weight-only quantized models) read by the weight
+// transform: bit-identical to the same weights dequantized first (float(q) * scale).
+void CheckInt8Weights(std::mt19937& rng, const ConvShape& s) {
+  const std::vector<float> x = testutil::RandomFloats(rng, s.batch * s.in_c * s.in_h * s.in_w);
+  std::vector<int8_t> q(static_cast<size_t>(s.out_c * s.in_c * 9));
+  for (auto& v : q) v = static_cast<int8_t>(std::uniform_int_distribution<int>(-127, 127)(rng));
+  std::vector<float> scale(static_cast<size_t>(s.out_c)), deq(q.size());
+  for (auto& v : scale) v = std::uniform_real_distribution<float>(1e-3f, 2e-2f)(rng);
+  for (size_t i = 0; i < q.size(); ++i) {
+    deq[i] = static_cast<float>(static_cast<int32_t>(q[i])) * scale[i / static_cast<size_t>(s.in_c * 9)];
+  }
+  const size_t n = static_cast<size_t>(s.batch * s.out_c * s.out_pixels());
+  std::vector<float> want(n), got(n, -7.0f);
+  ConvEpilogue ep;
+  Winograd3x3Weights wf, wq;
+  wf.data = deq.data();
+  wq.i8 = q.data();
+  wq.i8_scale = scale.data();
+  if (!WinogradConvF32(s, x.data(), wf, ep, want.data(), nullptr, ConvIsa::kGeneric).ok() ||
+      !WinogradConvF32(s, x.data(), wq, ep, got.data(), nullptr, ConvIsa::kGeneric).ok()) {
+    Fail(s, "int8 weights (status)", 0, 0, 0);
+    return;
+  }
+  if (std::memcmp(want.data(), got.data(), n * sizeof(float)) != 0) {
+    for (size_t i = 0; i < n; ++i) {
+      if (std::memcmp(&want[i], &got[i], sizeof(float)) != 0) {
+        Fail(s, "int8 weights", i, got[i], want[i]);
+        return;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bgone::kernels
 
@@ -120,6 +154,7 @@ int main() {
     const ConvShape s = Shape(rng, i % 2 == 0);
     CheckInteger(rng, s);
     CheckFloat(rng, s);
+    CheckInt8Weights(rng, s);
   }
   std::printf("%s: %d shapes, target %s, %d failure(s)\n", failures ? "FAILED" : "ok", kCases,
               WinogradTargetName(ConvIsa::kGeneric), failures);
