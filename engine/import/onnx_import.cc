@@ -84,6 +84,42 @@ void CopyConverted(const std::vector<Src>& src, Tensor* t) {
   for (size_t i = 0; i < src.size(); ++i) d[i] = static_cast<Dst>(src[i]);
 }
 
+// ONNX's 4-bit types (IR version 10): two values per byte, the first in the low nibble.
+constexpr int64_t kOnnxUInt4 = 21;
+constexpr int64_t kOnnxInt4 = 22;
+
+// A 4-bit initializer, unpacked at load into an int8 (INT4) or uint8 (UINT4) tensor of the same
+// shape: the engine's ops see the values, one byte each (4-bit weights are dequantized or read by
+// the kernels at 8 bits; the file keeps the compact form).
+StatusOr<Tensor> BuildInt4Tensor(const TensorFields& tf, const std::string& where) {
+  const bool is_signed = tf.data_type == kOnnxInt4;
+  if (tf.external) return UnsupportedError(where + ": external tensor data is not supported");
+  if (tf.segmented) return UnsupportedError(where + ": segmented tensors are not supported");
+  if (!tf.has_raw) {
+    return UnsupportedError(where + ": 4-bit tensors are read from raw_data only");
+  }
+  auto n_or = CheckedNumElements(tf.dims);
+  if (!n_or.ok()) return n_or.status().WithContext(where + ".dims");
+  const uint64_t n = static_cast<uint64_t>(*n_or);
+  if (tf.raw_size != (n + 1) / 2) {
+    return MalformedError(where + ": raw_data has " + std::to_string(tf.raw_size) + " bytes but dims " +
+                          ShapeToString(tf.dims) + " of 4-bit values need " + std::to_string((n + 1) / 2));
+  }
+  auto t_or = Tensor::AllocateUninitialized(is_signed ? DType::kInt8 : DType::kUInt8, tf.dims);
+  if (!t_or.ok()) return t_or.status().WithContext(where);
+  Tensor t = std::move(t_or).value();
+  uint8_t* d = static_cast<uint8_t*>(t.raw());
+  // Byte by byte: low nibble, then high nibble; INT4 is sign-extended (two's complement).
+  const uint8_t flip = is_signed ? 0x08 : 0x00;
+  for (uint64_t b = 0; b < n / 2; ++b) {
+    const uint8_t v = tf.raw[b];
+    d[2 * b] = static_cast<uint8_t>(((v & 0x0F) ^ flip) - flip);
+    d[2 * b + 1] = static_cast<uint8_t>(((v >> 4) ^ flip) - flip);
+  }
+  if (n % 2) d[n - 1] = static_cast<uint8_t>(((tf.raw[n / 2] & 0x0F) ^ flip) - flip);
+  return t;
+}
+
 // `owner`, when set, keeps the bytes tf.raw points into alive: raw data aligned to its element
 // size then becomes a view of them instead of a copy.
 StatusOr<Tensor> BuildTensor(const TensorFields& tf, const std::string& path,
@@ -91,6 +127,7 @@ StatusOr<Tensor> BuildTensor(const TensorFields& tf, const std::string& path,
   std::string where = path + (tf.name.empty() ? "" : " ('" + tf.name + "')");
   if (tf.external) return UnsupportedError(where + ": external tensor data is not supported");
   if (tf.segmented) return UnsupportedError(where + ": segmented tensors are not supported");
+  if (tf.data_type == kOnnxUInt4 || tf.data_type == kOnnxInt4) return BuildInt4Tensor(tf, where);
   if (tf.data_type > INT32_MAX || !IsKnownDType(static_cast<int32_t>(tf.data_type))) {
     return MalformedError(where + ": unknown data_type " + std::to_string(tf.data_type));
   }

@@ -103,13 +103,15 @@ namespace {
 struct ConvOpConfig {
   ConvShape shape;
   bool relu = false;
+  int64_t weight_block = 0;  // int8 weights: input channels per scale (0: one per output channel)
 };
 
 StatusOr<ConvOpConfig> PlanConvOp(const InferContext& ctx, Shape* out_shape) {
   bool fused = ctx.node().domain == "bgone";
   if (fused) {
     BG_RETURN_IF_ERROR(CheckKnownAttrs(ctx.node(), {"activation", "auto_pad", "dilations", "group",
-                                                    "kernel_shape", "pads", "strides"}));
+                                                    "kernel_shape", "pads", "strides",
+                                                    "weight_block_size"}));
   } else {
     BG_RETURN_IF_ERROR(CheckKnownAttrs(ctx.node(), {"auto_pad", "dilations", "group",
                                                     "kernel_shape", "pads", "strides"}));
@@ -118,13 +120,23 @@ StatusOr<ConvOpConfig> PlanConvOp(const InferContext& ctx, Shape* out_shape) {
   // (passes::AbsorbWeightDequantize); both must then be constants.
   BG_RETURN_IF_ERROR(CheckInputs(ctx, 2, fused ? 4 : 3));
   const bool int8_weights = fused && ctx.has_input(3);
+  int64_t weight_block = 0;
   if (int8_weights) {
+    BG_ASSIGN_OR_RETURN(weight_block, AttrInt(ctx.node(), "weight_block_size", 0));
     const Tensor* q = ctx.input_constant(1);
     const Tensor* sc = ctx.input_constant(3);
-    if (q == nullptr || sc == nullptr || q->dtype() != DType::kInt8 || sc->dtype() != DType::kFloat32 ||
-        sc->shape().size() != 1 || ctx.input_shape(1).empty() || sc->shape()[0] != ctx.input_shape(1)[0]) {
-      return MalformedError("FusedConv with weight scales needs constant int8 weights and one float32 "
-                            "scale per output channel");
+    bool ok = q != nullptr && sc != nullptr && q->dtype() == DType::kInt8 &&
+              sc->dtype() == DType::kFloat32 && q->shape().size() >= 3 && weight_block >= 0;
+    if (ok && weight_block == 0) {
+      ok = sc->shape().size() == 1 && sc->shape()[0] == q->shape()[0];
+    } else if (ok) {
+      Shape want = q->shape();
+      want[1] = (want[1] + weight_block - 1) / weight_block;
+      ok = sc->shape() == want;
+    }
+    if (!ok) {
+      return MalformedError("FusedConv with weight scales needs constant int8 weights and float32 "
+                            "scales per output channel or per weight_block_size input channels");
     }
   }
   for (int i = 0; i < ctx.num_inputs(); ++i) {
@@ -135,6 +147,7 @@ StatusOr<ConvOpConfig> PlanConvOp(const InferContext& ctx, Shape* out_shape) {
     BG_RETURN_IF_ERROR(CheckInputDType(ctx, i, {DType::kFloat32}));
   }
   ConvOpConfig cfg;
+  cfg.weight_block = weight_block;
   if (fused) {
     BG_ASSIGN_OR_RETURN(std::string act, AttrString(ctx.node(), "activation", ""));
     if (act == "Relu") cfg.relu = true;
@@ -190,8 +203,9 @@ StatusOr<std::unique_ptr<Kernel>> CreateConv(InferContext& ctx) {
   BG_ASSIGN_OR_RETURN(ConvOpConfig cfg, PlanConvOp(ctx, &out));
   std::shared_ptr<const PackedConvF32> packed;
   if (ctx.node().domain == "bgone" && ctx.has_input(3)) {
-    BG_ASSIGN_OR_RETURN(packed, PackedConvF32::PackConstantInt8(cfg.shape, *ctx.input_constant(1),
-                                                                *ctx.input_constant(3)));
+    BG_ASSIGN_OR_RETURN(packed, PackedConvF32::PackConstantInt8(
+                                    cfg.shape, *ctx.input_constant(1), *ctx.input_constant(3),
+                                    ConvIsa::kAuto, ConvAlgo::kAuto, cfg.weight_block));
   } else if (const Tensor* w = ctx.input_constant(1)) {
     // Winograd layers keep the constant itself (fp16 too: read by the per-call weight
     // transform); the others are packed, fp16 rows widened a few at a time while packing.

@@ -81,13 +81,15 @@ class PackedConvF32 {
   static StatusOr<std::shared_ptr<const PackedConvF32>> PackConstant(
       const ConvShape& s, const Tensor& w, ConvIsa isa = ConvIsa::kAuto,
       ConvAlgo algo = ConvAlgo::kAuto);
-  // Weight-only int8 weights q ([out_c][in_c/group][k_h][k_w], int8) with one float32 scale per
-  // output channel: the weights are float(q) * scale[oc], as DequantizeLinear computes them.
-  // Winograd layers keep q and the scales (44 MB for IS-Net instead of 176 MB of float32) and
-  // dequantize in the per-call weight transform; the others are dequantized and packed.
+  // Weight-only quantized weights q ([out_c][in_c/group][k_h][k_w], int8; 4-bit files are
+  // unpacked to int8 at import) with float32 scales: one per output channel ([out_c], block 0),
+  // or one per block of `block` input channels at each tap ([out_c][ceil(cg / block)][k_h][k_w]).
+  // The weights are float(q) * scale, as DequantizeLinear computes them. Winograd layers keep q
+  // and the scales (44 MB for IS-Net instead of 176 MB of float32) and dequantize in the
+  // per-call weight transform; the others are dequantized and packed.
   static StatusOr<std::shared_ptr<const PackedConvF32>> PackConstantInt8(
       const ConvShape& s, const Tensor& q, const Tensor& scale, ConvIsa isa = ConvIsa::kAuto,
-      ConvAlgo algo = ConvAlgo::kAuto);
+      ConvAlgo algo = ConvAlgo::kAuto, int64_t block = 0);
   // `s` must match the packed channel/kernel geometry. pool may be null.
   Status Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
              ThreadPool* pool) const;
@@ -123,6 +125,7 @@ class PackedConvF32 {
   // PackConstantInt8: int8 weights, with their per-output-channel scales in raw_scale_.
   Tensor raw_;
   Tensor raw_scale_;
+  int64_t raw_block_ = 0;
 };
 
 // 8-bit integer inputs for ConvInteger. Values are read as uint8 or int8 per the flags.

@@ -424,9 +424,12 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstant(const
 }
 
 StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstantInt8(
-    const ConvShape& s, const Tensor& q, const Tensor& scale, ConvIsa isa, ConvAlgo algo) {
-  if (q.dtype() != DType::kInt8 || q.size() != s.out_c * s.k_size() ||
-      scale.dtype() != DType::kFloat32 || scale.size() != s.out_c) {
+    const ConvShape& s, const Tensor& q, const Tensor& scale, ConvIsa isa, ConvAlgo algo,
+    int64_t block) {
+  const int64_t cg = s.in_c_per_group(), taps = s.k_h * s.k_w;
+  const int64_t nb = block > 0 ? (cg + block - 1) / block : 0;
+  if (q.dtype() != DType::kInt8 || q.size() != s.out_c * s.k_size() || block < 0 ||
+      scale.dtype() != DType::kFloat32 || scale.size() != (block > 0 ? s.out_c * nb * taps : s.out_c)) {
     return InternalError(std::string("int8 convolution weights: ") + DTypeName(q.dtype()) + " " +
                          ShapeToString(q.shape()) + ", scales " + DTypeName(scale.dtype()) + " " +
                          ShapeToString(scale.shape()) + " do not fit " + s.ToString());
@@ -438,17 +441,20 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstantInt8(
     std::shared_ptr<PackedConvF32> p = WithGeometry(s, isa, algo);
     p->raw_ = q;  // shares the storage
     p->raw_scale_ = scale;
+    p->raw_block_ = block;
     return std::shared_ptr<const PackedConvF32>(std::move(p));
   }
   // Direct path: dequantize (as DequantizeLinear does), then pack.
-  const int64_t k = s.k_size();
+  const int64_t k = s.k_size();  // cg * taps
   auto w = NewArray<float>(static_cast<size_t>(std::max<int64_t>(q.size(), 1)));
   if (!w) return ResourceExhaustedError("out of memory dequantizing weights");
   const int8_t* pq = q.data<int8_t>();
   const float* ps = scale.data<float>();
   for (int64_t oc = 0; oc < s.out_c; ++oc) {
-    for (int64_t i = oc * k; i < (oc + 1) * k; ++i) {
-      w[static_cast<size_t>(i)] = static_cast<float>(static_cast<int32_t>(pq[i])) * ps[oc];
+    for (int64_t j = 0; j < k; ++j) {
+      const int64_t i = oc * k + j;
+      const float sc = block > 0 ? ps[(oc * nb + (j / taps) / block) * taps + j % taps] : ps[oc];
+      w[static_cast<size_t>(i)] = static_cast<float>(static_cast<int32_t>(pq[i])) * sc;
     }
   }
   return Pack(s, w.get(), isa, algo);
@@ -466,7 +472,8 @@ Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue
       ps.in_h = ps.in_w = ps.out_h = ps.out_w = 1;
       std::shared_ptr<const PackedConvF32> direct;
       if (raw_.dtype() == DType::kInt8) {
-        BG_ASSIGN_OR_RETURN(direct, PackConstantInt8(ps, raw_, raw_scale_, isa_, ConvAlgo::kDirect));
+        BG_ASSIGN_OR_RETURN(direct, PackConstantInt8(ps, raw_, raw_scale_, isa_, ConvAlgo::kDirect,
+                                                     raw_block_));
       } else {
         BG_ASSIGN_OR_RETURN(direct, PackConstant(ps, raw_, isa_, ConvAlgo::kDirect));
       }
@@ -478,6 +485,7 @@ Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue
     } else if (raw_.dtype() == DType::kInt8) {
       w.i8 = raw_.data<int8_t>();
       w.i8_scale = raw_scale_.data<float>();
+      w.i8_block = raw_block_;
     } else {
       w.data = raw_.data<float>();
     }

@@ -392,8 +392,18 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
             } else if (wi8 != nullptr) {
               // As DequantizeLinear: float(q - 0) * scale, one rounding.
               const int8_t* src = wi8 + (oc * C + c) * 9;
-              const float sc = job.w.i8_scale[oc];
-              for (int64_t k = 0; k < n; ++k) row[o][k] = static_cast<float>(static_cast<int32_t>(src[k])) * sc;
+              const int64_t block = job.w.i8_block;
+              if (block == 0) {
+                const float sc = job.w.i8_scale[oc];
+                for (int64_t k = 0; k < n; ++k) row[o][k] = static_cast<float>(static_cast<int32_t>(src[k])) * sc;
+              } else {
+                const int64_t nb = (C + block - 1) / block;
+                for (int64_t k = 0; k < n; ++k) {
+                  const int64_t cc = c + k / 9, tap = k % 9;
+                  const float sc = job.w.i8_scale[(oc * nb + cc / block) * 9 + tap];
+                  row[o][k] = static_cast<float>(static_cast<int32_t>(src[k])) * sc;
+                }
+              }
             } else {
               CopyFloats(row[o], w + (oc * C + c) * 9, n);
             }
@@ -1184,7 +1194,7 @@ Status WinogradConvF32(const ConvShape& s, const float* x, const Winograd3x3Weig
   }
   const int sources = (w.data != nullptr) + (w.f16 != nullptr) + (w.i8 != nullptr);
   if (w.mr < 1 || sources != 1 || (w.data == nullptr && w.mr != 1) ||
-      (w.i8 != nullptr && w.i8_scale == nullptr)) {
+      (w.i8 != nullptr && (w.i8_scale == nullptr || w.i8_block < 0))) {
     return InternalError("Winograd weights missing or in an unsupported layout");
   }
   if (s.batch == 0 || s.out_c == 0 || s.out_pixels() == 0) return OkStatus();

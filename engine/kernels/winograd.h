@@ -46,15 +46,17 @@ bool WinogradPreferred(const ConvShape& s);
 // Instead of `data`, `f16` may hold IEEE half weights in ONNX's layout (mr must be 1): the per-call
 // weight transform widens them exactly (F16C on AVX2/AVX-512, integer bit operations elsewhere),
 // so the results are bit-identical to widening them first (NaNs aside: their payload may differ).
-// Or `i8` may hold int8 weights in ONNX's layout (mr must be 1) with one float scale per output
-// channel in `i8_scale`: each weight is float(q) * scale[oc], the value DequantizeLinear gives, so
-// the results are bit-identical to dequantizing the weights first.
+// Or `i8` may hold int8 weights in ONNX's layout (mr must be 1) with float scales in `i8_scale`:
+// one per output channel (i8_block == 0) or, blocked along the input channels (i8_block = B > 0),
+// one per (oc, c / B, tap) laid out [out_c][ceil(in_c / B)][9]. Each weight is float(q) * scale,
+// the value DequantizeLinear gives, so the results are bit-identical to dequantizing first.
 struct Winograd3x3Weights {
   const float* data = nullptr;
   int64_t mr = 1;
   const uint16_t* f16 = nullptr;
   const int8_t* i8 = nullptr;
   const float* i8_scale = nullptr;
+  int64_t i8_block = 0;
 };
 
 // y = conv(x, w) + bias, then ReLU if asked; shapes as ConvReferenceF32. `isa` picks the Highway

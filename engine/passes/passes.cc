@@ -385,14 +385,23 @@ Status AbsorbWeightDequantize(ir::Graph& graph, int* absorbed) {
       continue;
     }
     const int64_t out_c = q.shape()[0];
-    const ir::Attribute* block = dq.FindAttr("block_size");
-    if (block != nullptr && !(block->kind == ir::Attribute::Kind::kInt && block->i == 0)) continue;
-    const bool per_tensor = sc.size() == 1 && sc.shape().size() <= 1;
-    if (!per_tensor) {
-      const ir::Attribute* axis = dq.FindAttr("axis");
-      const int64_t a = axis == nullptr ? 1 : axis->kind == ir::Attribute::Kind::kInt ? axis->i : -99;
-      const int64_t rank = static_cast<int64_t>(q.shape().size());
-      if (!(a == 0 || a == -rank) || sc.shape().size() != 1 || sc.shape()[0] != out_c) continue;
+    const ir::Attribute* block_attr = dq.FindAttr("block_size");
+    if (block_attr != nullptr && block_attr->kind != ir::Attribute::Kind::kInt) continue;
+    const int64_t block = block_attr != nullptr ? block_attr->i : 0;
+    if (block < 0) continue;
+    const ir::Attribute* axis = dq.FindAttr("axis");
+    if (axis != nullptr && axis->kind != ir::Attribute::Kind::kInt) continue;
+    const int64_t rank = static_cast<int64_t>(q.shape().size());
+    int64_t a = axis == nullptr ? 1 : axis->i;
+    if (a < 0) a += rank;
+    const bool per_tensor = block == 0 && sc.size() == 1 && sc.shape().size() <= 1;
+    if (block > 0) {
+      // Blocked along the input channels (axis 1): scale [out_c][ceil(C / block)][taps...].
+      Shape want = q.shape();
+      want[1] = (want[1] + block - 1) / block;
+      if (a != 1 || sc.shape() != want) continue;
+    } else if (!per_tensor) {
+      if (a != 0 || sc.shape().size() != 1 || sc.shape()[0] != out_c) continue;
     }
     if (dq.inputs.size() > 2 && dq.inputs[2] != ir::kNoValue) {
       const ir::Value& zv = graph.value(dq.inputs[2]);
@@ -420,6 +429,12 @@ Status AbsorbWeightDequantize(ir::Graph& graph, int* absorbed) {
     c.domain = "bgone";
     c.op_type = "FusedConv";
     c.attrs["activation"] = StringAttr("");
+    if (block > 0) {
+      ir::Attribute b;
+      b.kind = ir::Attribute::Kind::kInt;
+      b.i = block;
+      c.attrs["weight_block_size"] = b;
+    }
     ++*absorbed;
   }
   return OkStatus();

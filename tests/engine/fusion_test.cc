@@ -139,14 +139,15 @@ TEST(FusionTest, RepeatedRunsAreIdentical) {
 // x -> Conv(DequantizeLinear(q int8, scale), b) -> Relu -> Conv(DequantizeLinear(q2, s2, zp2)) -> y:
 // weight-only quantized convolutions as tools/quantize_weights.py writes them. `variant` picks the
 // second DequantizeLinear: 0 per-tensor scale, 1 a non-zero zero point, 2 per input channel
-// (axis 1). Only the first (and the second in variant 0) can keep int8 weights.
+// (axis 1), 3 blocked along the input channels (opset 21, 4-bit files' form), 4 blocked along
+// the output channels. Only the first (and the second in variants 0 and 3) can keep int8 weights.
 ir::Graph WeightQuantizedBlock(std::mt19937& rng, int variant) {
   ir::Graph g;
-  g.set_opset(15);
+  g.set_opset(variant >= 3 ? 21 : 15);
   ir::ValueId x = AddValue(g, "x", DType::kFloat32, Shape{1, 5, 12, 13});
   g.inputs().push_back(x);
   auto dq = [&](const std::string& name, const Shape& ws, Tensor scale, std::optional<Tensor> zp,
-                int64_t axis) {
+                int64_t axis, int64_t block = 0) {
     ir::ValueId q = AddConstant(g, name + "_q", Random<int8_t>(DType::kInt8, ws, rng, -127, 127));
     ir::ValueId sc = AddConstant(g, name + "_s", std::move(scale));
     std::vector<ir::ValueId> in = {q, sc};
@@ -157,6 +158,10 @@ ir::Graph WeightQuantizedBlock(std::mt19937& rng, int variant) {
     a.kind = ir::Attribute::Kind::kInt;
     a.i = axis;
     n.attrs["axis"] = a;
+    if (block > 0) {
+      a.i = block;
+      n.attrs["block_size"] = a;
+    }
     g.nodes().push_back(n);
     return w;
   };
@@ -175,8 +180,14 @@ ir::Graph WeightQuantizedBlock(std::mt19937& rng, int variant) {
   } else if (variant == 1) {
     w2 = dq("w2", {3, 6, 1, 1}, Random<float>(DType::kFloat32, {3}, rng, 1e-3f, 2e-2f),
             Tensor::FromVector<int8_t>(DType::kInt8, {3}, {0, 2, 0}).value(), 0);
-  } else {
+  } else if (variant == 2) {
     w2 = dq("w2", {3, 6, 1, 1}, Random<float>(DType::kFloat32, {6}, rng, 1e-3f, 2e-2f), std::nullopt, 1);
+  } else if (variant == 3) {
+    w2 = dq("w2", {3, 6, 1, 1}, Random<float>(DType::kFloat32, {3, 2, 1, 1}, rng, 1e-3f, 2e-2f),
+            std::nullopt, 1, 4);
+  } else {
+    w2 = dq("w2", {3, 6, 1, 1}, Random<float>(DType::kFloat32, {2, 6, 1, 1}, rng, 1e-3f, 2e-2f),
+            std::nullopt, 0, 2);
   }
   g.nodes().push_back(MakeNode("Conv", {r1, w2}, {y}));
   g.outputs().push_back(y);
@@ -184,13 +195,13 @@ ir::Graph WeightQuantizedBlock(std::mt19937& rng, int variant) {
 }
 
 TEST(AbsorbWeightDequantizeTest, Int8WeightsBitIdenticalToFolding) {
-  for (int variant = 0; variant < 3; ++variant) {
+  for (int variant = 0; variant < 5; ++variant) {
     std::mt19937 rng(40 + variant);
     ir::Graph graph = WeightQuantizedBlock(rng, variant);
     int absorbed = -1;
     ir::Graph copy = graph;
     ASSERT_TRUE(passes::AbsorbWeightDequantize(copy, &absorbed).ok());
-    EXPECT_EQ(absorbed, variant == 0 ? 2 : 1) << "variant " << variant;
+    EXPECT_EQ(absorbed, variant == 0 || variant == 3 ? 2 : 1) << "variant " << variant;
     auto model = Model::FromGraph(std::move(graph));
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     SessionOptions plain_options;

@@ -120,6 +120,39 @@ TEST(ImportTest, TensorSizeMismatch) {
   ExpectError(testing::Model(g), StatusCode::kMalformed, "graph.initializer[0] ('w'): raw_data has 12 bytes");
 }
 
+// ONNX's 4-bit types (IR 10): two values per byte, low nibble first; unpacked to 8 bits at load.
+TEST(ImportTest, Int4AndUInt4Initializers) {
+  // dims, data_type, name, raw_data
+  auto tensor4 = [](int64_t type, const std::string& name, std::vector<int64_t> dims, const std::string& raw) {
+    PbWriter t;
+    t.PackedVarints(1, dims).Varint(2, static_cast<uint64_t>(type)).Bytes(8, name).Bytes(9, raw);
+    return t;
+  };
+  PbWriter g = ReluGraph();
+  g.Message(5, tensor4(22, "s4", {3}, std::string("\x8F\x07", 2)));   // -1, -8, 7
+  g.Message(5, tensor4(21, "u4", {2, 2}, std::string("\x21\xF0", 2)));  // 1, 2, 0, 15
+  auto graph = Import(testing::Model(g));
+  ASSERT_TRUE(graph.ok()) << graph.status().ToString();
+  std::map<std::string, std::vector<int>> got;
+  for (int id = 0; id < graph->num_values(); ++id) {
+    const ir::Value& v = graph->value(id);
+    if (!v.constant.has_value()) continue;
+    const Tensor& t = *v.constant;
+    std::vector<int> vals;
+    for (int64_t i = 0; i < t.size(); ++i) {
+      vals.push_back(t.dtype() == DType::kInt8 ? t.data<int8_t>()[i] : t.data<uint8_t>()[i]);
+    }
+    got[v.name] = vals;
+    EXPECT_EQ(t.dtype(), v.name == "s4" ? DType::kInt8 : DType::kUInt8) << v.name;
+  }
+  EXPECT_EQ(got["s4"], (std::vector<int>{-1, -8, 7}));
+  EXPECT_EQ(got["u4"], (std::vector<int>{1, 2, 0, 15}));
+  // 3 values need 2 bytes.
+  PbWriter bad = ReluGraph();
+  bad.Message(5, tensor4(22, "s4", {3}, std::string("\x8F", 1)));
+  ExpectError(testing::Model(bad), StatusCode::kMalformed, "4-bit values need 2");
+}
+
 TEST(ImportTest, TypedFieldCountMismatch) {
   PbWriter t;
   t.PackedVarints(1, {4}).Varint(2, 7).Bytes(8, "s").PackedVarints(7, {1, 2});

@@ -140,8 +140,9 @@ TEST(WinogradWeights, HalfWeightsBitIdenticalToWidened) {
   }
 }
 
-// Weight-only int8 constants (PackConstantInt8, bgone.FusedConv's fourth input) vs the same
-// weights dequantized as DequantizeLinear does (float(q) * scale[oc]) and packed, bit for bit:
+// Weight-only int8 constants (PackConstantInt8, bgone.FusedConv's fourth input; scales per output
+// channel or per block of input channels at each tap, as 4-bit files have them) vs the same
+// weights dequantized as DequantizeLinear does (float(q) * scale) and packed, bit for bit:
 // Winograd layers read q in the weight transform, the others are dequantized while packing.
 TEST(WinogradWeights, Int8WeightsBitIdenticalToDequantized) {
   std::mt19937 rng(808);
@@ -151,17 +152,23 @@ TEST(WinogradWeights, Int8WeightsBitIdenticalToDequantized) {
     ConvShape s = RandomShape(rng, iter % 4 == 0 ? 300 : 37, 30, d, d);
     std::vector<int8_t> q(static_cast<size_t>(s.out_c * s.in_c * 9));
     for (auto& v : q) v = static_cast<int8_t>(Rand(rng, -127, 127));
-    std::vector<float> scale(static_cast<size_t>(s.out_c));
+    // Scales per output channel (block 0) or per block of input channels at each tap.
+    const int64_t block = (iter / 3) % 3 == 0 ? 0 : (iter / 3) % 3 == 1 ? 4 : 7;
+    const int64_t nb = block ? (s.in_c + block - 1) / block : 0;
+    std::vector<float> scale(static_cast<size_t>(block ? s.out_c * nb * 9 : s.out_c));
     for (auto& v : scale) v = std::ldexp(static_cast<float>(Rand(rng, 1, 1 << 20)), -30);
     std::vector<float> deq(q.size());
     for (int64_t oc = 0; oc < s.out_c; ++oc) {
-      for (int64_t i = oc * s.in_c * 9; i < (oc + 1) * s.in_c * 9; ++i) {
-        deq[static_cast<size_t>(i)] =
-            static_cast<float>(static_cast<int32_t>(q[static_cast<size_t>(i)])) * scale[static_cast<size_t>(oc)];
+      for (int64_t j = 0; j < s.in_c * 9; ++j) {
+        const int64_t i = oc * s.in_c * 9 + j;
+        const float sc = block ? scale[static_cast<size_t>((oc * nb + (j / 9) / block) * 9 + j % 9)]
+                               : scale[static_cast<size_t>(oc)];
+        deq[static_cast<size_t>(i)] = static_cast<float>(static_cast<int32_t>(q[static_cast<size_t>(i)])) * sc;
       }
     }
     auto qt = Tensor::FromBytes(DType::kInt8, {s.out_c, s.in_c, 3, 3}, q.data(), q.size());
-    auto st = Tensor::FromBytes(DType::kFloat32, {s.out_c}, scale.data(), scale.size() * sizeof(float));
+    const Shape sshape = block ? Shape{s.out_c, nb, 3, 3} : Shape{s.out_c};
+    auto st = Tensor::FromBytes(DType::kFloat32, sshape, scale.data(), scale.size() * sizeof(float));
     ASSERT_TRUE(qt.ok() && st.ok());
     const std::vector<float> x = RandomFloats(rng, s.batch * s.in_c * s.in_h * s.in_w);
     const std::vector<float> bias = RandomFloats(rng, s.out_c);
@@ -171,8 +178,8 @@ TEST(WinogradWeights, Int8WeightsBitIdenticalToDequantized) {
     for (ConvIsa isa : AvailableConvIsas()) {
       for (ConvAlgo algo : {ConvAlgo::kWinograd, ConvAlgo::kDirect, ConvAlgo::kAuto}) {
         const std::string what = s.ToString() + " " + WinogradTargetName(isa) + " algo " +
-                                 std::to_string(static_cast<int>(algo));
-        auto raw = PackedConvF32::PackConstantInt8(s, *qt, *st, isa, algo);
+                                 std::to_string(static_cast<int>(algo)) + " block " + std::to_string(block);
+        auto raw = PackedConvF32::PackConstantInt8(s, *qt, *st, isa, algo, block);
         auto packed = PackedConvF32::Pack(s, deq.data(), isa, algo);
         ASSERT_TRUE(raw.ok() && packed.ok()) << what;
         EXPECT_EQ((*raw)->keeps_raw_weights(), algo == ConvAlgo::kWinograd ||
@@ -199,6 +206,7 @@ TEST(WinogradWeights, Int8WeightsBitIdenticalToDequantized) {
   auto st = Tensor::FromBytes(DType::kFloat32, {2}, two.data(), two.size() * sizeof(float));
   ASSERT_TRUE(qt.ok() && st.ok());
   EXPECT_FALSE(PackedConvF32::PackConstantInt8(s, *qt, *st).ok());
+  EXPECT_FALSE(PackedConvF32::PackConstantInt8(s, *qt, *st, ConvIsa::kAuto, ConvAlgo::kAuto, 1).ok());
 }
 
 // Channel counts past one row step and one weight pass (kWinogradWeightChunkBytes).

@@ -176,7 +176,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"q8_kodim04", "isnet-q8.onnx", {"isnet-q8.onnx"}, "shared:eval/faces/kodak_kodim04.png"},
         // bgone's weight-only int8 variant (tools/quantize_weights.py): DequantizeLinear weights.
         Case{"w8_astronaut", "isnet-w8.onnx", {"isnet-w8.onnx"}, "assets/sample/skimage_astronaut.png"},
-        Case{"w8_kodim04", "isnet-w8.onnx", {"isnet-w8.onnx"}, "shared:eval/faces/kodak_kodim04.png"}),
+        Case{"w8_kodim04", "isnet-w8.onnx", {"isnet-w8.onnx"}, "shared:eval/faces/kodak_kodim04.png"},
+        // The 4-bit variant (INT4 weights, blocked DequantizeLinear, opset 21).
+        Case{"w4_astronaut", "isnet-w4.onnx", {"isnet-w4.onnx"}, "assets/sample/skimage_astronaut.png"},
+        Case{"w4_kodim04", "isnet-w4.onnx", {"isnet-w4.onnx"}, "shared:eval/faces/kodak_kodim04.png"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -112,14 +112,18 @@ void CheckFloat(std::mt19937& rng, const ConvShape& s) {
 
 // int8 weights with per-output-channel scales (weight-only quantized models) read by the weight
 // transform: bit-identical to the same weights dequantized first (float(q) * scale).
-void CheckInt8Weights(std::mt19937& rng, const ConvShape& s) {
+void CheckInt8Weights(std::mt19937& rng, const ConvShape& s, int64_t block) {
   const std::vector<float> x = testutil::RandomFloats(rng, s.batch * s.in_c * s.in_h * s.in_w);
   std::vector<int8_t> q(static_cast<size_t>(s.out_c * s.in_c * 9));
   for (auto& v : q) v = static_cast<int8_t>(std::uniform_int_distribution<int>(-127, 127)(rng));
-  std::vector<float> scale(static_cast<size_t>(s.out_c)), deq(q.size());
+  const int64_t nb = block ? (s.in_c + block - 1) / block : 0;
+  std::vector<float> scale(static_cast<size_t>(block ? s.out_c * nb * 9 : s.out_c)), deq(q.size());
   for (auto& v : scale) v = std::uniform_real_distribution<float>(1e-3f, 2e-2f)(rng);
   for (size_t i = 0; i < q.size(); ++i) {
-    deq[i] = static_cast<float>(static_cast<int32_t>(q[i])) * scale[i / static_cast<size_t>(s.in_c * 9)];
+    const int64_t oc = static_cast<int64_t>(i) / (s.in_c * 9), j = static_cast<int64_t>(i) % (s.in_c * 9);
+    const float sc = block ? scale[static_cast<size_t>((oc * nb + (j / 9) / block) * 9 + j % 9)]
+                           : scale[static_cast<size_t>(oc)];
+    deq[i] = static_cast<float>(static_cast<int32_t>(q[i])) * sc;
   }
   const size_t n = static_cast<size_t>(s.batch * s.out_c * s.out_pixels());
   std::vector<float> want(n), got(n, -7.0f);
@@ -128,6 +132,7 @@ void CheckInt8Weights(std::mt19937& rng, const ConvShape& s) {
   wf.data = deq.data();
   wq.i8 = q.data();
   wq.i8_scale = scale.data();
+  wq.i8_block = block;
   if (!WinogradConvF32(s, x.data(), wf, ep, want.data(), nullptr, ConvIsa::kGeneric).ok() ||
       !WinogradConvF32(s, x.data(), wq, ep, got.data(), nullptr, ConvIsa::kGeneric).ok()) {
     Fail(s, "int8 weights (status)", 0, 0, 0);
@@ -154,7 +159,7 @@ int main() {
     const ConvShape s = Shape(rng, i % 2 == 0);
     CheckInteger(rng, s);
     CheckFloat(rng, s);
-    CheckInt8Weights(rng, s);
+    CheckInt8Weights(rng, s, i % 3 == 0 ? 0 : i % 3 == 1 ? 4 : 64);
   }
   std::printf("%s: %d shapes, target %s, %d failure(s)\n", failures ? "FAILED" : "ok", kCases,
               WinogradTargetName(ConvIsa::kGeneric), failures);
