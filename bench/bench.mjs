@@ -3,7 +3,7 @@
 // builds bgone_bench and the input tensor first; see docs/BENCHMARKS.md.
 //
 //   node bench/bench.mjs --bench build/release/bench/bgone_bench --input out/bench/astronaut.bin
-//       [--threads 1,2] [--model medium,small,fp32,w8] [--repeat 3] [--warmup 0] [--models-dir DIR]
+//       [--threads 1,2] [--model medium,small,fp32,w8,w4] [--repeat 3] [--warmup 0] [--models-dir DIR]
 //       [--json FILE]
 //
 // Each measurement runs in its own process (bgone_bench, tools/ort_run.mjs), so peak RSS is per
@@ -22,6 +22,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL_FILES = {
   medium: 'isnet-fp16.onnx', small: 'isnet-q8.onnx', fp32: 'isnet-fp32.onnx',
   w8: 'isnet-w8.onnx',  // bgone's weight-only int8 variant (tools/quantize_weights.py)
+  w4: 'isnet-w4.onnx',  // ... and its 4-bit one (--bits 4 --block 64)
 };
 const SHAPE = '1,3,1024,1024';
 
@@ -60,7 +61,7 @@ function parseArgs(argv) {
   if (o.threads.some((t) => !Number.isInteger(t) || t < 1)) usage('bad --threads');
   if (!Number.isInteger(o.repeat) || o.repeat < 1) usage('bad --repeat');
   if (!Number.isInteger(o.warmup) || o.warmup < 0) usage('bad --warmup');
-  for (const m of o.models) if (!MODEL_FILES[m]) usage(`unknown model '${m}' (medium, small, fp32, w8)`);
+  for (const m of o.models) if (!MODEL_FILES[m]) usage(`unknown model '${m}' (medium, small, fp32, w8, w4)`);
   return o;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks bgone against ONNX Runtime on IS-Net, same model, same input, one run.
 #
-#   bash bench/run.sh [--threads 1,2] [--model medium,small,fp32,w8] [--repeat 3] [--warmup 0]
+#   bash bench/run.sh [--threads 1,2] [--model medium,small,fp32,w8,w4] [--repeat 3] [--warmup 0]
 #
 # Sets up (packages, node_modules, models; no full build), builds only bgone_bench in the release
 # preset, makes the input tensor from assets/sample/skimage_astronaut.png (IMG.LY's preprocessing, done

@@ -31,6 +31,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const MODEL_FILES = {
   medium: 'isnet-fp16.onnx', small: 'isnet-q8.onnx', fp32: 'isnet-fp32.onnx',
   w8: 'isnet-w8.onnx',  // bgone's weight-only int8 variant (tools/quantize_weights.py)
+  w4: 'isnet-w4.onnx',  // ... and its 4-bit one (--bits 4 --block 64)
 };
 const CHROMIUM = '/usr/bin/chromium';
 const ORT_DIST = path.join(ROOT, 'node_modules/onnxruntime-web/dist');
@@ -79,7 +80,7 @@ function parseArgs(argv) {
   if (!Number.isInteger(o.repeat) || o.repeat < 1) usage('bad --repeat');
   if (!Number.isInteger(o.warmup) || o.warmup < 0) usage('bad --warmup');
   if (!Number.isInteger(o.readyRepeat) || o.readyRepeat < 0) usage('bad --ready-repeat');
-  for (const m of o.models) if (!MODEL_FILES[m]) usage(`unknown model '${m}' (small, medium, fp32, w8)`);
+  for (const m of o.models) if (!MODEL_FILES[m]) usage(`unknown model '${m}' (small, medium, fp32, w8, w4)`);
   return o;
 }
 

@@ -398,10 +398,11 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
                 for (int64_t k = 0; k < n; ++k) row[o][k] = static_cast<float>(static_cast<int32_t>(src[k])) * sc;
               } else {
                 const int64_t nb = (C + block - 1) / block;
-                for (int64_t k = 0; k < n; ++k) {
-                  const int64_t cc = c + k / 9, tap = k % 9;
-                  const float sc = job.w.i8_scale[(oc * nb + cc / block) * 9 + tap];
-                  row[o][k] = static_cast<float>(static_cast<int32_t>(src[k])) * sc;
+                for (int64_t j = 0; j < n / 9; ++j) {  // channel c + j: its block's 9 tap scales
+                  const float* sc = job.w.i8_scale + (oc * nb + (c + j) / block) * 9;
+                  for (int tap = 0; tap < 9; ++tap) {
+                    row[o][j * 9 + tap] = static_cast<float>(static_cast<int32_t>(src[j * 9 + tap])) * sc[tap];
+                  }
                 }
               }
             } else {
