@@ -104,6 +104,10 @@ class PackedConvF32 {
   // A packed object with `s`'s channel/kernel geometry and the micro-kernel blocking of `isa`,
   // weights not yet set.
   static std::shared_ptr<PackedConvF32> WithGeometry(const ConvShape& s, ConvIsa isa, ConvAlgo algo);
+  // Where Winograd will run the layer (`algo`, WinogradPreferred(s) for kAuto): an object that
+  // shares the constant `w` as its raw weights; otherwise null (the caller packs).
+  static std::shared_ptr<PackedConvF32> KeepingRawWeights(const ConvShape& s, const Tensor& w,
+                                                          ConvIsa isa, ConvAlgo algo);
   static StatusOr<std::shared_ptr<const PackedConvF32>> PackRows(const ConvShape& s,
                                                                  const float* w,
                                                                  const uint16_t* w16,

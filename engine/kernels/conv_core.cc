@@ -402,6 +402,17 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackRows(const Con
   return std::shared_ptr<const PackedConvF32>(std::move(p));
 }
 
+std::shared_ptr<PackedConvF32> PackedConvF32::KeepingRawWeights(const ConvShape& s, const Tensor& w,
+                                                                ConvIsa isa, ConvAlgo algo) {
+  const bool winograd =
+      algo == ConvAlgo::kWinograd ? WinogradSupports(s)
+                                  : algo == ConvAlgo::kAuto && WinogradPreferred(s);
+  if (!winograd) return nullptr;
+  std::shared_ptr<PackedConvF32> p = WithGeometry(s, isa, algo);
+  p->raw_ = w;  // shares the storage
+  return p;
+}
+
 StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstant(const ConvShape& s,
                                                                            const Tensor& w,
                                                                            ConvIsa isa,
@@ -411,12 +422,7 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstant(const
     return InternalError(std::string("convolution weights: ") + DTypeName(w.dtype()) + " " +
                          ShapeToString(w.shape()) + " do not fit " + s.ToString());
   }
-  const bool winograd =
-      algo == ConvAlgo::kWinograd ? WinogradSupports(s)
-                                  : algo == ConvAlgo::kAuto && WinogradPreferred(s);
-  if (winograd) {
-    std::shared_ptr<PackedConvF32> p = WithGeometry(s, isa, algo);
-    p->raw_ = w;  // shares the storage
+  if (std::shared_ptr<PackedConvF32> p = KeepingRawWeights(s, w, isa, algo)) {
     return std::shared_ptr<const PackedConvF32>(std::move(p));
   }
   if (w.dtype() == DType::kFloat32) return Pack(s, w.data<float>(), isa, algo);
@@ -434,12 +440,7 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstantInt8(
                          ShapeToString(q.shape()) + ", scales " + DTypeName(scale.dtype()) + " " +
                          ShapeToString(scale.shape()) + " do not fit " + s.ToString());
   }
-  const bool winograd =
-      algo == ConvAlgo::kWinograd ? WinogradSupports(s)
-                                  : algo == ConvAlgo::kAuto && WinogradPreferred(s);
-  if (winograd) {
-    std::shared_ptr<PackedConvF32> p = WithGeometry(s, isa, algo);
-    p->raw_ = q;  // shares the storage
+  if (std::shared_ptr<PackedConvF32> p = KeepingRawWeights(s, q, isa, algo)) {
     p->raw_scale_ = scale;
     p->raw_block_ = block;
     return std::shared_ptr<const PackedConvF32>(std::move(p));
