@@ -103,7 +103,8 @@ namespace {
 struct ConvOpConfig {
   ConvShape shape;
   bool relu = false;
-  int64_t weight_block = 0;  // int8 weights: input channels per scale (0: one per output channel)
+  bool int8_weights = false;  // bgone.FusedConv with int8 weights and their scales (input 3)
+  int64_t weight_block = 0;   // int8 weights: input channels per scale (0: one per output channel)
 };
 
 StatusOr<ConvOpConfig> PlanConvOp(const InferContext& ctx, Shape* out_shape) {
@@ -130,9 +131,7 @@ StatusOr<ConvOpConfig> PlanConvOp(const InferContext& ctx, Shape* out_shape) {
     if (ok && weight_block == 0) {
       ok = sc->shape().size() == 1 && sc->shape()[0] == q->shape()[0];
     } else if (ok) {
-      Shape want = q->shape();
-      want[1] = (want[1] + weight_block - 1) / weight_block;
-      ok = sc->shape() == want;
+      ok = sc->shape() == BlockedScaleShape(q->shape(), 1, weight_block);
     }
     if (!ok) {
       return MalformedError("FusedConv with weight scales needs constant int8 weights and float32 "
@@ -147,6 +146,7 @@ StatusOr<ConvOpConfig> PlanConvOp(const InferContext& ctx, Shape* out_shape) {
     BG_RETURN_IF_ERROR(CheckInputDType(ctx, i, {DType::kFloat32}));
   }
   ConvOpConfig cfg;
+  cfg.int8_weights = int8_weights;
   cfg.weight_block = weight_block;
   if (fused) {
     BG_ASSIGN_OR_RETURN(std::string act, AttrString(ctx.node(), "activation", ""));
@@ -202,7 +202,7 @@ StatusOr<std::unique_ptr<Kernel>> CreateConv(InferContext& ctx) {
   Shape out;
   BG_ASSIGN_OR_RETURN(ConvOpConfig cfg, PlanConvOp(ctx, &out));
   std::shared_ptr<const PackedConvF32> packed;
-  if (ctx.node().domain == "bgone" && ctx.has_input(3)) {
+  if (cfg.int8_weights) {
     BG_ASSIGN_OR_RETURN(packed, PackedConvF32::PackConstantInt8(
                                     cfg.shape, *ctx.input_constant(1), *ctx.input_constant(3),
                                     ConvIsa::kAuto, ConvAlgo::kAuto, cfg.weight_block));

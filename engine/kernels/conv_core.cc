@@ -446,16 +446,18 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstantInt8(
     return std::shared_ptr<const PackedConvF32>(std::move(p));
   }
   // Direct path: dequantize (as DequantizeLinear does), then pack.
-  const int64_t k = s.k_size();  // cg * taps
   auto w = NewArray<float>(static_cast<size_t>(std::max<int64_t>(q.size(), 1)));
   if (!w) return ResourceExhaustedError("out of memory dequantizing weights");
   const int8_t* pq = q.data<int8_t>();
   const float* ps = scale.data<float>();
   for (int64_t oc = 0; oc < s.out_c; ++oc) {
-    for (int64_t j = 0; j < k; ++j) {
-      const int64_t i = oc * k + j;
-      const float sc = block > 0 ? ps[(oc * nb + (j / taps) / block) * taps + j % taps] : ps[oc];
-      w[static_cast<size_t>(i)] = static_cast<float>(static_cast<int32_t>(pq[i])) * sc;
+    for (int64_t c = 0; c < cg; ++c) {  // channel c's taps, and the scales they use
+      const int64_t i0 = (oc * cg + c) * taps;
+      const float* sc = block > 0 ? ps + (oc * nb + c / block) * taps : nullptr;
+      for (int64_t t = 0; t < taps; ++t) {
+        w[static_cast<size_t>(i0 + t)] =
+            static_cast<float>(static_cast<int32_t>(pq[i0 + t])) * (sc ? sc[t] : ps[oc]);
+      }
     }
   }
   return Pack(s, w.get(), isa, algo);

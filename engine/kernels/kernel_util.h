@@ -43,6 +43,12 @@ StatusOr<const Tensor*> RequireConstantInput(const InferContext& ctx, int i,
 StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 // Maps axis in [-rank, rank) to [0, rank).
 StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, const std::string& what);
+// The scale shape of blocked quantization (DequantizeLinear's block_size): `x` with dimension
+// `axis` (in range) replaced by ceil(x[axis] / block), block > 0.
+inline Shape BlockedScaleShape(Shape x, size_t axis, int64_t block) {
+  x[axis] = (x[axis] + block - 1) / block;
+  return x;
+}
 
 // Numpy matmul shapes: A [..., M, K] (or [K]), B [..., K, N] (or [K]); batch dims broadcast.
 struct MatMulPlan {

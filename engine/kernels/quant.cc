@@ -438,9 +438,8 @@ StatusOr<DequantLayout> PlanDequantize(const InferContext& ctx) {
     return l;
   }
   l.block = block;
-  l.blocks = (l.axis_len + block - 1) / block;
-  Shape want = xs;
-  want[static_cast<size_t>(axis)] = l.blocks;
+  const Shape want = BlockedScaleShape(xs, static_cast<size_t>(axis), block);
+  l.blocks = want[static_cast<size_t>(axis)];
   if (ss != want) {
     return MalformedError("DequantizeLinear: blocked scale " + ShapeToString(ss) + " for input " +
                           ShapeToString(xs) + ", block_size " + std::to_string(block) + " along axis " +
@@ -466,9 +465,8 @@ void DequantizeRows(const DequantLayout& l, const T* x, const T* zp, const float
     const T* xr = x + r * l.inner;
     float* yr = y + r * l.inner;
     if (l.block == 0) {
-      const int64_t si = a;
-      const float s = scale[si];
-      const int32_t z = zp ? static_cast<int32_t>(zp[si]) : 0;
+      const float s = scale[a];
+      const int32_t z = zp ? static_cast<int32_t>(zp[a]) : 0;
       for (int64_t i = 0; i < l.inner; ++i) {
         yr[i] = static_cast<float>(static_cast<int32_t>(xr[i]) - z) * s;
       }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "engine/kernels/kernel_util.h"
 #include "engine/kernels/op_registry.h"
 
 namespace bgone::passes {
@@ -397,9 +398,7 @@ Status AbsorbWeightDequantize(ir::Graph& graph, int* absorbed) {
     const bool per_tensor = block == 0 && sc.size() == 1 && sc.shape().size() <= 1;
     if (block > 0) {
       // Blocked along the input channels (axis 1): scale [out_c][ceil(C / block)][taps...].
-      Shape want = q.shape();
-      want[1] = (want[1] + block - 1) / block;
-      if (a != 1 || sc.shape() != want) continue;
+      if (a != 1 || sc.shape() != kernels::BlockedScaleShape(q.shape(), 1, block)) continue;
     } else if (!per_tensor) {
       if (a != 0 || sc.shape().size() != 1 || sc.shape()[0] != out_c) continue;
     }
@@ -423,17 +422,17 @@ Status AbsorbWeightDequantize(ir::Graph& graph, int* absorbed) {
       v.constant = std::move(wide);
       scale_id = graph.AddValue(std::move(v));
     }
-    ir::Node& c = graph.nodes()[k];  // AddValue does not move nodes; re-read for clarity
-    const ir::ValueId bias = c.inputs.size() > 2 ? c.inputs[2] : ir::kNoValue;
-    c.inputs = {c.inputs[0], graph.nodes()[static_cast<size_t>(pk)].inputs[0], bias, scale_id};
-    c.domain = "bgone";
-    c.op_type = "FusedConv";
-    c.attrs["activation"] = StringAttr("");
+    // (AddValue grows the value list only: `conv` and `dq` still refer to their nodes.)
+    const ir::ValueId bias = conv.inputs.size() > 2 ? conv.inputs[2] : ir::kNoValue;
+    conv.inputs = {conv.inputs[0], dq.inputs[0], bias, scale_id};
+    conv.domain = "bgone";
+    conv.op_type = "FusedConv";
+    conv.attrs["activation"] = StringAttr("");
     if (block > 0) {
       ir::Attribute b;
       b.kind = ir::Attribute::Kind::kInt;
       b.i = block;
-      c.attrs["weight_block_size"] = b;
+      conv.attrs["weight_block_size"] = b;
     }
     ++*absorbed;
   }

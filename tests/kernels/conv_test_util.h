@@ -45,6 +45,24 @@ inline std::vector<float> RandomFloats(std::mt19937& rng, int64_t n) {
   return v;
 }
 
+// 3x3 int8 weights q [out_c][in_c][9] as DequantizeLinear gives them, float(q) * scale: one scale
+// per output channel (block 0) or per (oc, c / block, tap), laid out [out_c][ceil(in_c / block)][9]
+// (PackedConvF32::PackConstantInt8's and Winograd3x3Weights::i8's layouts).
+inline std::vector<float> DequantizeInt8(const std::vector<int8_t>& q, const std::vector<float>& scale,
+                                         int64_t out_c, int64_t in_c, int64_t block) {
+  const int64_t nb = block > 0 ? (in_c + block - 1) / block : 0;
+  std::vector<float> w(q.size());
+  for (int64_t oc = 0; oc < out_c; ++oc) {
+    for (int64_t j = 0; j < in_c * 9; ++j) {
+      const size_t i = static_cast<size_t>(oc * in_c * 9 + j);
+      const float sc = block > 0 ? scale[static_cast<size_t>((oc * nb + (j / 9) / block) * 9 + j % 9)]
+                                 : scale[static_cast<size_t>(oc)];
+      w[i] = static_cast<float>(static_cast<int32_t>(q[i])) * sc;
+    }
+  }
+  return w;
+}
+
 // An 8-bit zero point: often an extreme of the type, else random.
 inline int32_t RandomZeroPoint(std::mt19937& rng, bool is_signed) {
   int pick = std::uniform_int_distribution<int>(0, 5)(rng);

@@ -157,15 +157,7 @@ TEST(WinogradWeights, Int8WeightsBitIdenticalToDequantized) {
     const int64_t nb = block ? (s.in_c + block - 1) / block : 0;
     std::vector<float> scale(static_cast<size_t>(block ? s.out_c * nb * 9 : s.out_c));
     for (auto& v : scale) v = std::ldexp(static_cast<float>(Rand(rng, 1, 1 << 20)), -30);
-    std::vector<float> deq(q.size());
-    for (int64_t oc = 0; oc < s.out_c; ++oc) {
-      for (int64_t j = 0; j < s.in_c * 9; ++j) {
-        const int64_t i = oc * s.in_c * 9 + j;
-        const float sc = block ? scale[static_cast<size_t>((oc * nb + (j / 9) / block) * 9 + j % 9)]
-                               : scale[static_cast<size_t>(oc)];
-        deq[static_cast<size_t>(i)] = static_cast<float>(static_cast<int32_t>(q[static_cast<size_t>(i)])) * sc;
-      }
-    }
+    const std::vector<float> deq = testutil::DequantizeInt8(q, scale, s.out_c, s.in_c, block);
     auto qt = Tensor::FromBytes(DType::kInt8, {s.out_c, s.in_c, 3, 3}, q.data(), q.size());
     const Shape sshape = block ? Shape{s.out_c, nb, 3, 3} : Shape{s.out_c};
     auto st = Tensor::FromBytes(DType::kFloat32, sshape, scale.data(), scale.size() * sizeof(float));

@@ -219,20 +219,6 @@ def dql_cases():
          out_types=[TensorProto.UINT8, TensorProto.FLOAT, TensorProto.UINT8])
 
 
-def int4_initializer(q, name):
-    """ONNX INT4 TensorProto (data_type 22, unknown to onnx 1.12): low nibble first."""
-    flat = q.astype(np.int8).reshape(-1)
-    if flat.size % 2:
-        flat = np.concatenate([flat, np.zeros(1, np.int8)])
-    nib = flat.astype(np.uint8) & 0x0F
-    t = TensorProto()
-    t.name = name
-    t.dims.extend(q.shape)
-    t.data_type = 22
-    t.raw_data = (nib[0::2] | (nib[1::2] << 4)).astype(np.uint8).tobytes()
-    return t
-
-
 def dequantize_cases():
     F = [TensorProto.FLOAT]
     dq = lambda name, inputs, consts=None, opset=17, **attrs: case(
@@ -264,7 +250,10 @@ def dequantize_cases():
     q4 = ints(5, 7, 3, lo=-8, hi=7, dtype=np.int8)
     dq("dequantize_int4_blocked", [("x", q4), ("s", rand(5, 2, 3, lo=1e-3, hi=0.1))],
        consts=["x", "s"], opset=21, axis=1, block_size=4)
-    CASES[-1][1].graph.initializer[0].CopyFrom(int4_initializer(q4, "x"))
+    # The converter's own INT4 packing (tools/quantize_weights.py), so ORT checks it too.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+    from quantize_weights import int4_tensor
+    CASES[-1][1].graph.initializer[0].CopyFrom(int4_tensor(q4, "x"))
     dq("dequantize_i16_per_axis", [("x", ints(5, 6, lo=-32768, hi=32767, dtype=np.int16)),
                                    ("s", rand(6, lo=1e-5, hi=1e-3)), ("zp", ints(6, lo=-50, hi=50, dtype=np.int16))],
        opset=21, axis=1)

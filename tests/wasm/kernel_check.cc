@@ -117,14 +117,9 @@ void CheckInt8Weights(std::mt19937& rng, const ConvShape& s, int64_t block) {
   std::vector<int8_t> q(static_cast<size_t>(s.out_c * s.in_c * 9));
   for (auto& v : q) v = static_cast<int8_t>(std::uniform_int_distribution<int>(-127, 127)(rng));
   const int64_t nb = block ? (s.in_c + block - 1) / block : 0;
-  std::vector<float> scale(static_cast<size_t>(block ? s.out_c * nb * 9 : s.out_c)), deq(q.size());
+  std::vector<float> scale(static_cast<size_t>(block ? s.out_c * nb * 9 : s.out_c));
   for (auto& v : scale) v = std::uniform_real_distribution<float>(1e-3f, 2e-2f)(rng);
-  for (size_t i = 0; i < q.size(); ++i) {
-    const int64_t oc = static_cast<int64_t>(i) / (s.in_c * 9), j = static_cast<int64_t>(i) % (s.in_c * 9);
-    const float sc = block ? scale[static_cast<size_t>((oc * nb + (j / 9) / block) * 9 + j % 9)]
-                           : scale[static_cast<size_t>(oc)];
-    deq[i] = static_cast<float>(static_cast<int32_t>(q[i])) * sc;
-  }
+  const std::vector<float> deq = testutil::DequantizeInt8(q, scale, s.out_c, s.in_c, block);
   const size_t n = static_cast<size_t>(s.batch * s.out_c * s.out_pixels());
   std::vector<float> want(n), got(n, -7.0f);
   ConvEpilogue ep;
