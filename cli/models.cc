@@ -22,10 +22,12 @@ StatusOr<std::string> ResolveModelPath(const std::string& spec,
   std::string file;
   if (spec == "medium") file = "isnet-fp16.onnx";
   if (spec == "small") file = "isnet-q8.onnx";
+  if (spec == "w8") file = "isnet-w8.onnx";
+  if (spec == "w4") file = "isnet-w4.onnx";
   if (file.empty()) {
     if (IsRegularFile(spec)) return spec;
     return IoError("model '" + spec +
-                   "' not found: use --model small, --model medium or a path to an .onnx file");
+                   "' not found: use --model medium, w8, w4, small or a path to an .onnx file");
   }
   std::vector<fs::path> dirs;
   const char* env = std::getenv("BGONE_MODEL_DIR");

@@ -63,7 +63,7 @@ Status Apply(const std::string& name, const std::string& value, CliOptions* o, R
     if (value.empty()) return Usage("--out-dir needs a folder name");
     o->out_dir = value;
   } else if (name == "model") {
-    if (value.empty()) return Usage("--model needs a name (small, medium) or a path");
+    if (value.empty()) return Usage("--model needs a name (medium, w8, w4, small) or a path");
     o->model = value;
   } else if (name == "format") {
     raw->format = value;
@@ -299,8 +299,11 @@ Options:
       --no-decontaminate  keep the photo's colours in semi-transparent edge
                           pixels (by default the old background's colour is
                           removed from them)
-      --model MODEL       medium (default, fp16 weights), small (8-bit
-                          weights, half the download) or an .onnx file path
+      --model MODEL       medium (default, IMG.LY's fp16 file), w8 (bgone's
+                          8-bit weights, same quality, half the size), w4
+                          (4-bit weights, within 2%, 28% of the size),
+                          small (IMG.LY's 8-bit file, weaker edges) or an
+                          .onnx file path
       --threads N         threads to use (default: all cores, at most 16)
       --max-megapixels N  refuse images above N megapixels (default 100)
       --json              print a JSON summary on standard output
@@ -308,8 +311,8 @@ Options:
   -h, --help              show this help
       --version           show the version
 
-The small and medium models are looked up in $BGONE_MODEL_DIR, then in the
-source tree's .cache/models (scripts/setup.sh downloads them).
+Named models are looked up in $BGONE_MODEL_DIR, then in the source tree's
+.cache/models (scripts/setup.sh downloads and derives them).
 Exit status: 0 if every file succeeded, 1 if any failed, 2 for usage errors.
 )";
 }

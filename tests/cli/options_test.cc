@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "cli/models.h"
+#include "tests/cli/cli_test_util.h"
+
 namespace bgone::cli {
 namespace {
 
@@ -173,6 +178,29 @@ TEST(OptionsTest, UsageMentionsEveryOption) {
         "--trimap", "--no-refine", "--no-decontaminate", "blur"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
+}
+
+// Every model name maps to its file in the model folder; anything else is a path, and an
+// unknown name that is not a file says which names exist.
+TEST(ResolveModelPathTest, NamesMapToTheirFiles) {
+  unsetenv("BGONE_MODEL_DIR");  // it would be searched first
+  testing::ScratchDir dir;
+  const std::pair<const char*, const char*> names[] = {
+      {"medium", "isnet-fp16.onnx"}, {"small", "isnet-q8.onnx"},
+      {"w8", "isnet-w8.onnx"},       {"w4", "isnet-w4.onnx"}};
+  for (const auto& [name, file] : names) {
+    auto missing = ResolveModelPath(name, dir.path().string());
+    ASSERT_FALSE(missing.ok()) << name;
+    EXPECT_NE(missing.status().message().find(file), std::string::npos) << missing.status().ToString();
+    std::ofstream(dir / file) << "x";
+    auto found = ResolveModelPath(name, dir.path().string());
+    ASSERT_TRUE(found.ok()) << found.status().ToString();
+    EXPECT_EQ(*found, (dir / file).string());
+  }
+  auto unknown = ResolveModelPath("large", dir.path().string());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("medium, w8, w4, small"), std::string::npos)
+      << unknown.status().ToString();
 }
 
 }  // namespace

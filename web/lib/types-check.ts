@@ -1,6 +1,6 @@
 // Compile-only check of dist/index.d.ts (npm run typecheck): each call must type as declared.
-import { MODELS, dispose, preload, removeBackground } from './src/index.js';
-import type { MaskArray, PreloadResult, Progress } from './src/index.js';
+import { DEFAULT_MODEL, MODELS, dispose, preload, removeBackground } from './src/index.js';
+import type { MaskArray, PinnedModelName, PreloadResult, Progress } from './src/index.js';
 
 async function check(file: File, bitmap: ImageBitmap, data: ImageData): Promise<void> {
   const png: Blob = await removeBackground(file);
@@ -8,7 +8,7 @@ async function check(file: File, bitmap: ImageBitmap, data: ImageData): Promise<
   const rgba: ImageData = await removeBackground(data, { output: 'rgba', background: 'white' });
   const raw: MaskArray = await removeBackground('photo.jpg', { output: 'mask-array', model: 'small' });
   const custom: Blob = await removeBackground(new URL('https://example.test/a.png'), {
-    model: { url: '/m.onnx', sha256: 'a'.repeat(64), size: 1 },
+    model: { url: '/m.onnx.gz', sha256: 'a'.repeat(64), size: 1, encoding: 'gzip' },
     background: [255, 0, 0],
     threads: 2,
     storage: 'cache',
@@ -16,7 +16,11 @@ async function check(file: File, bitmap: ImageBitmap, data: ImageData): Promise<
   });
   const ready: PreloadResult = await preload({ model: 'medium', modelBaseUrl: '/models/' });
   const size: number = MODELS.small.size;
+  const name: PinnedModelName = DEFAULT_MODEL;
+  const picker: string[] = (Object.keys(MODELS) as PinnedModelName[]).map(
+    (n) => `${MODELS[n].label}: ${MODELS[n].download} B, SAD ${MODELS[n].quality.sad}`);
+  const w4: Blob = await removeBackground(file, { model: 'w4' });
   dispose();
-  void [png, mask, rgba, raw.data.length, custom, ready.flavor, size];
+  void [png, mask, rgba, raw.data.length, custom, ready.flavor, size, name, picker, w4];
 }
 void check;

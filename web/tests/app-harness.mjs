@@ -13,14 +13,16 @@ export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
 ];
-export const SMALL_MODEL = 'models/isnet-q8.onnx';
+// The app's default model (web/lib/src/models.js), served gzipped.
+export const DEFAULT_MODEL = 'w4';
+export const DEFAULT_MODEL_FILE = 'models/isnet-w4.onnx.gz';
 
-/** A reason to skip, or null when dist/ (with the library and the small model) and Chromium are there. */
+/** A reason to skip, or null when dist/ (with the library and the default model) and Chromium are there. */
 export function skipReason() {
   for (const f of ['index.html', 'sw.js', 'lib/index.js', 'lib/bgone-st.wasm']) {
     if (!existsSync(path.join(DIST, f))) return `${path.join(DIST, f)} missing: run bash scripts/serve.sh --build-only`;
   }
-  if (!existsSync(path.join(DIST, SMALL_MODEL))) return `${SMALL_MODEL} missing in dist: run scripts/setup.sh, then rebuild`;
+  if (!existsSync(path.join(DIST, DEFAULT_MODEL_FILE))) return `${DEFAULT_MODEL_FILE} missing in dist: run scripts/setup.sh, then rebuild`;
   if (!existsSync(CHROMIUM)) return `${CHROMIUM} missing (apt-get install chromium)`;
   try {
     import.meta.resolve('playwright-core');
@@ -87,7 +89,7 @@ export function recordRequests(context) {
   return log;
 }
 
-export async function selectModel(page, model = 'small') {
+export async function selectModel(page, model = DEFAULT_MODEL) {
   await page.check(`#model-${model}`);
 }
 

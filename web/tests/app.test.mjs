@@ -1,7 +1,7 @@
 // The web app in real headless Chromium (Debian's, driven by playwright-core) against
 // tools/serve.mjs on 127.0.0.1. Needs dist/ built by `bash scripts/serve.sh --build-only` (with the
 // models) and build/release/cli/bgone for the reference mask; skips with a message otherwise.
-// Uses the small model to save time. The tests share one browser profile and run in order: the
+// Uses the app's default model (w4). The tests share one browser profile and run in order: the
 // first visit downloads the model, later ones must find it in the local store.
 //
 //   node --no-experimental-fetch --test web/tests/
@@ -16,7 +16,8 @@ import * as h from './app-harness.mjs';
 
 const CLI = path.join(h.ROOT, 'build/release/cli/bgone');
 // The library stores models in OPFS under bgone/models/<sha256>.onnx (web/lib/src/store.js).
-const SMALL_SHA256 = '7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a';
+const W4_SHA256 = '7352a40be82c58550b8e7c18ddd5670a7d44a1c4972ac30605e727a2901a0b00';
+const W4_SIZE = 25007736;
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const skip = h.skipReason() ?? (existsSync(CLI) ? null : `${CLI} missing: run scripts/setup.sh release`);
 if (skip && process.env.BGONE_REQUIRE_WEB === '1') {
@@ -58,7 +59,7 @@ describe('web app', { skip: skip ?? false }, () => {
   before(async () => {
     tmp = mkdtempSync(path.join(tmpdir(), 'bgone-app-'));
     const mask = path.join(tmp, 'cli-mask.png');
-    execFileSync(CLI, ['--mask', '--model', 'small', '-q', '-o', mask, h.SAMPLE]);
+    execFileSync(CLI, ['--mask', '--model', h.DEFAULT_MODEL, '-q', '-o', mask, h.SAMPLE]);
     ({ server, url: origin } = await h.startServer());
     origin = origin.replace(/\/$/, '');
     browser = await h.launch();
@@ -79,10 +80,12 @@ describe('web app', { skip: skip ?? false }, () => {
 
   test('removes the background of the sample photo; alpha matches the native CLI within 1/255', async () => {
     assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'page is cross-origin isolated');
-    await h.selectModel(page, 'small');
+    assert.equal(await page.isChecked(`#model-${h.DEFAULT_MODEL}`), true, 'the compact model is the default');
     const requests = await during(log, () => h.processFiles(page, [h.SAMPLE]));
     assertOnlyOwnOriginGets(requests, origin);
-    assert.ok(modelRequests(requests).length > 0, 'the first visit downloads the model');
+    // (The service worker passes model requests through, so each also shows up as its own fetch.)
+    assert.deepEqual(modelRequests(requests).filter((r) => !r.sw).map((r) => new URL(r.url).pathname),
+      [`/${h.DEFAULT_MODEL_FILE}`], 'the first visit downloads the gzipped default model once');
     const png = await h.downloadItem(page, 0);
     assert.deepEqual([...png.subarray(0, 8)], PNG_SIGNATURE);
     const result = await h.decodeInPage(page, png, 'alpha');
@@ -186,9 +189,35 @@ describe('web app', { skip: skip ?? false }, () => {
     }
   });
 
+  test("the model picker shows each model's download size and quality, and remembers the choice", async () => {
+    const shown = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('input[name="model"]')].map(
+      (input) => [input.value, input.closest('label').textContent.replace(/\s+/g, ' ').trim()])));
+    const lib = await page.evaluate(async () => {
+      const { MODELS } = await import(new URL('./lib/index.js', document.baseURI).href);
+      return JSON.parse(JSON.stringify(MODELS));
+    });
+    assert.deepEqual(Object.keys(shown), ['w4', 'w8', 'medium', 'small']);
+    for (const [name, text] of Object.entries(shown)) {
+      const spec = lib[name];
+      assert.ok(text.includes(`${(spec.download / 1e6).toFixed(1)} MB`), `${name}: ${text}`);
+      assert.ok(text.includes(`matte error ${spec.quality.sad}`), `${name}: ${text}`);
+      // The download really is that size: the gzip file in dist/.
+      const served = readFileSync(path.join(h.DIST, 'models', spec.file)).length;
+      assert.ok(Math.abs(served - spec.download) < 0.01 * served, `${name}: ${served} B served, ${spec.download} B shown`);
+    }
+    // The pinned default is the smallest download.
+    const smallest = Object.entries(lib).sort((a, b) => a[1].download - b[1].download)[0][0];
+    assert.equal(smallest, h.DEFAULT_MODEL);
+    await h.selectModel(page, 'w8');
+    await page.reload();
+    assert.equal(await page.isChecked('#model-w8'), true, 'the model choice is remembered');
+    await h.selectModel(page, h.DEFAULT_MODEL);
+    await page.reload();
+    assert.equal(await page.isChecked(`#model-${h.DEFAULT_MODEL}`), true);
+  });
+
   test('a second visit loads the model from the local store; processing makes only same-origin GETs', async () => {
     await page.reload();
-    assert.equal(await page.isChecked('#model-small'), true, 'the model choice is remembered');
     const requests = await during(log, () => h.processFiles(page, [h.SAMPLE]));
     assertOnlyOwnOriginGets(requests, origin);
     assert.deepEqual(modelRequests(requests), [], 'no model download on the second visit');
@@ -210,7 +239,7 @@ describe('web app', { skip: skip ?? false }, () => {
   });
 
   test('a corrupted cached model is detected and fetched again', async () => {
-    // Overwrite the stored small model with same-size garbage, as a disk fault would.
+    // Overwrite the stored model with same-size garbage, as a disk fault would.
     const size = await page.evaluate(async (file) => {
       let dir = await navigator.storage.getDirectory();
       for (const part of ['bgone', 'models']) dir = await dir.getDirectoryHandle(part);
@@ -220,8 +249,8 @@ describe('web app', { skip: skip ?? false }, () => {
       await writable.write({ type: 'write', position: 1 << 20, data: new Uint8Array(4096).fill(0xa5) });
       await writable.close();
       return size;
-    }, `${SMALL_SHA256}.onnx`);
-    assert.equal(size, 44342436);
+    }, `${W4_SHA256}.onnx`);
+    assert.equal(size, W4_SIZE);
     await page.reload();
     const requests = await during(log, () => h.processFiles(page, [h.SAMPLE]));
     assertOnlyOwnOriginGets(requests, origin);
@@ -232,8 +261,8 @@ describe('web app', { skip: skip ?? false }, () => {
       const bytes = await (await (await dir.getFileHandle(file)).getFile()).arrayBuffer();
       const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
       return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
-    }, `${SMALL_SHA256}.onnx`);
-    assert.equal(digest, SMALL_SHA256, 'the store holds a good copy');
+    }, `${W4_SHA256}.onnx`);
+    assert.equal(digest, W4_SHA256, 'the store holds a good copy');
     const png = await h.downloadItem(page, 0);
     const result = await h.decodeInPage(page, png, 'alpha');
     assert.ok(meanAbsDiff(result.values, cliAlpha.values) <= 1);
@@ -256,7 +285,6 @@ describe('web app without cross-origin isolation', { skip: skip ?? false }, () =
       await page.goto(url);
       assert.equal(await page.evaluate(() => crossOriginIsolated), false);
       assert.match(await page.textContent('#engine-info'), /single thread/);
-      await h.selectModel(page, 'small');
       await h.processFiles(page, [h.SAMPLE]);
       assert.ok(log.some((r) => r.url.endsWith('/lib/bgone-st.wasm')), 'the single-thread build ran');
       assert.ok(!log.some((r) => r.url.endsWith('/lib/bgone-mt.wasm')), 'the threaded build was not loaded');
@@ -265,7 +293,7 @@ describe('web app without cross-origin isolation', { skip: skip ?? false }, () =
       const tmp = mkdtempSync(path.join(tmpdir(), 'bgone-app-st-'));
       try {
         const mask = path.join(tmp, 'mask.png');
-        execFileSync(CLI, ['--mask', '--model', 'small', '-q', '-o', mask, h.SAMPLE]);
+        execFileSync(CLI, ['--mask', '--model', h.DEFAULT_MODEL, '-q', '-o', mask, h.SAMPLE]);
         const cli = await h.decodeInPage(page, readFileSync(mask), 'red');
         const diff = meanAbsDiff(result.values, cli.values);
         console.log(`# single-thread: mean |alpha(app) - mask(cli)| = ${diff.toFixed(4)} / 255`);

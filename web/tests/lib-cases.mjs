@@ -4,14 +4,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, SAMPLE, missingPrerequisite, startServer, launchChromium, openPage } from './lib-harness.mjs';
+import { ROOT, SAMPLE, MODELS_DIR, missingPrerequisite, startServer, launchChromium, openPage } from './lib-harness.mjs';
 
 const CLI = join(ROOT, 'build/release/cli/bgone');
-const SMALL_SHA = '7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a';
-const SMALL_FILE = 'isnet-q8.onnx';
+// The default model (w4), as web/lib/src/models.js pins it: served gzipped, stored inflated.
+const W4_SHA = '7352a40be82c58550b8e7c18ddd5670a7d44a1c4972ac30605e727a2901a0b00';
+const W4_SIZE = 25007736;
+const W4_FILE = 'isnet-w4.onnx.gz';
 const INFERENCE_TIMEOUT = 240_000;
 
 const skip = missingPrerequisite() || (existsSync(CLI) ? false : `${CLI} missing: build the release preset`) || false;
@@ -28,9 +30,18 @@ let tmp;
 before(async () => {
   if (skip) return;
   tmp = mkdtempSync(join(tmpdir(), 'bgone-lib-test-'));
-  const refMask = join(tmp, 'astronaut-mask-small.png');
-  execFileSync(CLI, ['--mask', '--model', 'small', '-q', '-o', refMask, SAMPLE]);
-  server = await startServer({ 'astronaut.png': SAMPLE, 'astronaut-mask-small.png': refMask });
+  const refMask = join(tmp, 'astronaut-mask-w4.png');
+  execFileSync(CLI, ['--mask', '--model', 'w4', '-q', '-o', refMask, SAMPLE]);
+  // Broken copies of the gzipped model: bytes overwritten in the middle, and cut short.
+  const gz = readFileSync(join(MODELS_DIR, W4_FILE));
+  const corrupt = Buffer.from(gz);
+  corrupt.fill(0x5a, 1_000_000, 1_004_096);
+  writeFileSync(join(tmp, 'corrupt.onnx.gz'), corrupt);
+  writeFileSync(join(tmp, 'short.onnx.gz'), gz.subarray(0, 5_000_000));
+  server = await startServer({
+    'astronaut.png': SAMPLE, 'astronaut-mask-w4.png': refMask,
+    'corrupt.onnx.gz': join(tmp, 'corrupt.onnx.gz'), 'short.onnx.gz': join(tmp, 'short.onnx.gz'),
+  });
   browser = await launchChromium();
   // One context for the whole file: OPFS persists across its pages, like later visits.
   context = await browser.newContext();
@@ -62,7 +73,7 @@ const PAGE_HELPERS = `
     return s / a.length;
   };
   window.referenceMask = async () =>
-    channelOf(await (await fetch('/files/astronaut-mask-small.png')).blob(), 0);
+    channelOf(await (await fetch('/files/astronaut-mask-w4.png')).blob(), 0);
   window.opfsModelDir = async () => {
     const root = await navigator.storage.getDirectory();
     return (await root.getDirectoryHandle('bgone')).getDirectoryHandle('models');
@@ -75,7 +86,7 @@ async function open(path = '/') {
   return opened;
 }
 
-test('removeBackground: the sample with model small gives a PNG whose alpha matches the native CLI mask',
+test('removeBackground: the sample with the default model (w4, gzipped) gives a PNG whose alpha matches the native CLI mask',
   { skip, timeout: INFERENCE_TIMEOUT }, async () => {
     const { page, requests } = await open('/');
     const t0 = Date.now();
@@ -83,7 +94,7 @@ test('removeBackground: the sample with model small gives a PNG whose alpha matc
       const stages = [];
       const input = await (await fetch('/files/astronaut.png')).blob();
       const out = await bgone.removeBackground(input, {
-        model: 'small', modelBaseUrl: '/models/', onProgress: (p) => stages.push(p),
+        modelBaseUrl: '/models/', onProgress: (p) => stages.push(p),
       });
       const head = new Uint8Array(await out.slice(0, 8).arrayBuffer());
       const alpha = await channelOf(out, 3);
@@ -98,6 +109,7 @@ test('removeBackground: the sample with model small gives a PNG whose alpha matc
         mean: alpha.data.reduce((a, b) => a + b, 0) / alpha.data.length,
         stages: [...new Set(stages.map((s) => s.stage))],
         lastDownload: download[download.length - 1],
+        downloads: download.map((d) => [d.loaded, d.total, d.fraction]),
         inference: stages.filter((s) => s.stage === 'inference').map((s) => s.fraction),
       };
     });
@@ -113,11 +125,17 @@ test('removeBackground: the sample with model small gives a PNG whose alpha matc
     const inner = r.inference.filter((f) => f > 0 && f < 1);
     assert.ok(inner.length >= 10, `only ${inner.length} inference progress events inside (0, 1)`);
     for (let i = 1; i < r.inference.length; i++) assert.ok(r.inference[i] >= r.inference[i - 1], 'inference progress decreases');
-    assert.equal(r.lastDownload.loaded, 44342436);
+    // Download progress counts the bytes over the network: the gzip file's.
+    const gzSize = statSync(join(MODELS_DIR, W4_FILE)).size;
+    assert.equal(r.lastDownload.loaded, gzSize);
+    assert.equal(r.lastDownload.total, gzSize);
     assert.equal(r.lastDownload.fraction, 1);
+    for (const [loaded, total, fraction] of r.downloads) {
+      assert.ok(loaded <= total && fraction >= 0 && fraction <= 1, JSON.stringify([loaded, total, fraction]));
+    }
     const models = modelRequests(requests);
     assert.equal(models.length, 1, JSON.stringify(models));
-    assert.ok(models[0].url.endsWith(`/models/${SMALL_FILE}`));
+    assert.ok(models[0].url.endsWith(`/models/${W4_FILE}`));
     for (const req of requests) {
       assert.equal(req.method, 'GET', `${req.method} ${req.url}`);
       assert.ok(req.url.startsWith(server.origin), `request to another origin: ${req.url}`);
@@ -131,11 +149,11 @@ test('model store: the model is in OPFS and a later visit loads it without a mod
       const file = await (await (await opfsModelDir()).getFileHandle(`${sha}.onnx`)).getFile();
       const stages = [];
       const t0 = performance.now();
-      const pre = await bgone.preload({ model: 'small', modelBaseUrl: '/models/', onProgress: (p) => stages.push(p.stage) });
+      const pre = await bgone.preload({ modelBaseUrl: '/models/', onProgress: (p) => stages.push(p.stage) });
       return { stored: file.size, pre, stages: [...new Set(stages)], readyMs: performance.now() - t0 };
-    }, SMALL_SHA);
+    }, W4_SHA);
     console.log(`# ready from the store (worker start + verify + engine load): ${r.readyMs.toFixed(0)} ms`);
-    assert.equal(r.stored, 44342436);
+    assert.equal(r.stored, W4_SIZE, 'the store keeps the inflated model');
     assert.deepEqual({ flavor: r.pre.flavor, threads: r.pre.threads }, { flavor: 'st', threads: 1 });
     assert.ok(r.pre.timings && r.pre.timings.create_ms > 0, 'preload reports its timings');
     assert.deepEqual(r.stages, ['load']);
@@ -151,10 +169,10 @@ test('model store: a corrupted stored model is detected, downloaded again, and t
       const w = await handle.createWritable({ keepExistingData: true });
       await w.write({ type: 'write', position: 1_000_000, data: new Uint8Array(4096).fill(0xab) });
       await w.close();
-    }, SMALL_SHA);
+    }, W4_SHA);
     const r = await page.evaluate(async (sha) => {
       const input = await (await fetch('/files/astronaut.png')).blob();
-      const mask = await bgone.removeBackground(input, { model: 'small', modelBaseUrl: '/models/', output: 'mask-array' });
+      const mask = await bgone.removeBackground(input, { modelBaseUrl: '/models/', output: 'mask-array' });
       const ref = await referenceMask();
       const file = await (await (await opfsModelDir()).getFileHandle(`${sha}.onnx`)).getFile();
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
@@ -164,19 +182,19 @@ test('model store: a corrupted stored model is detected, downloaded again, and t
         diff: meanAbsDiff(mask.data, ref.data),
         storedSha: [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''),
       };
-    }, SMALL_SHA);
+    }, W4_SHA);
     assert.equal(modelRequests(requests).length, 1, 'the model is downloaded again');
     assert.deepEqual(r.size, [512, 512]);
     assert.ok(r.isUint8Array);
     assert.ok(r.diff <= 1, `mask differs from the CLI mask by ${r.diff} on average`);
-    assert.equal(r.storedSha, SMALL_SHA, 'the store holds a good copy again');
+    assert.equal(r.storedSha, W4_SHA, 'the store holds a good copy again');
   });
 
 test('model store: Cache Storage (the fallback without OPFS) stores, reuses and repairs the model',
   { skip, timeout: 120_000 }, async () => {
     const { page, requests } = await open('/');
     const r = await page.evaluate(async (sha) => {
-      const opts = { model: 'small', modelBaseUrl: '/models/', storage: 'cache' };
+      const opts = { modelBaseUrl: '/models/', storage: 'cache' };
       const key = `${location.origin}/__bgone__/models/${sha}.onnx`;
       await (await caches.open('bgone-models-v1')).delete(key);
       await bgone.preload(opts);
@@ -192,10 +210,10 @@ test('model store: Cache Storage (the fallback without OPFS) stores, reuses and 
       await bgone.preload({ ...opts, onProgress: (p) => stages2.push(p.stage) });
       const repaired = (await (await cache.match(key)).arrayBuffer()).byteLength;
       return { reused, redownloaded: stages2.includes('download'), repaired };
-    }, SMALL_SHA);
+    }, W4_SHA);
     assert.ok(r.reused, 'second load came from Cache Storage');
     assert.ok(r.redownloaded, 'a truncated entry is downloaded again');
-    assert.equal(r.repaired, 44342436);
+    assert.equal(r.repaired, W4_SIZE);
     assert.equal(modelRequests(requests).length, 2, JSON.stringify(modelRequests(requests)));
   });
 
@@ -206,30 +224,68 @@ test('errors: a non-image input, a wrong model hash, a missing model and bad opt
       const message = (p) => p.then(() => 'resolved', (e) => (e instanceof Error ? e.message : `not an Error: ${e}`));
       return {
         notImage: await message(bgone.removeBackground(new Blob(['hello, not an image'], { type: 'text/plain' }),
-          { model: 'small', modelBaseUrl: '/models/' })),
-        notImageUrl: await message(bgone.removeBackground('/lib/models.js', { model: 'small', modelBaseUrl: '/models/' })),
+          { modelBaseUrl: '/models/' })),
+        notImageUrl: await message(bgone.removeBackground('/lib/models.js', { modelBaseUrl: '/models/' })),
         badHash: await message(bgone.preload({
           model: { url: '/models/isnet-q8.onnx', sha256: '0'.repeat(64), size: 44342436 }, storage: 'none',
         })),
         badSize: await message(bgone.preload({
           model: { url: '/models/isnet-q8.onnx', sha256: '1'.repeat(64), size: 1000 }, storage: 'none',
         })),
-        missing: await message(bgone.preload({ model: 'small', modelBaseUrl: '/nowhere/', storage: 'none' })),
+        missing: await message(bgone.preload({ modelBaseUrl: '/nowhere/', storage: 'none' })),
+        badEncoding: await message(bgone.preload({
+          model: { url: '/models/isnet-q8.onnx', sha256: '0'.repeat(64), size: 1, encoding: 'br' },
+        })),
         unknownModel: await message(bgone.removeBackground(new Blob([]), { model: 'large' })),
         badColour: await message(bgone.removeBackground(new Blob([]), { background: 'not-a-colour' })),
         unsupported: await message(bgone.removeBackground(42)),
-        afterErrorsStillWorks: await message(bgone.preload({ model: 'small', modelBaseUrl: '/models/' })),
+        afterErrorsStillWorks: await message(bgone.preload({ modelBaseUrl: '/models/' })),
       };
     });
     assert.match(r.notImage, /not an image the browser can decode/);
     assert.match(r.notImageUrl, /not an image the browser can decode/);
     assert.match(r.badHash, /model hash mismatch: .*isnet-q8\.onnx: SHA-256 7001d607/);
     assert.match(r.badSize, /model hash mismatch: .*larger than the expected 1000 bytes/);
-    assert.match(r.missing, /model download failed: .*\/nowhere\/isnet-q8\.onnx: HTTP 404/);
-    assert.match(r.unknownModel, /unknown model "large"/);
+    assert.match(r.missing, /model download failed: .*\/nowhere\/isnet-w4\.onnx\.gz: HTTP 404/);
+    assert.match(r.badEncoding, /model\.encoding must be "identity" or "gzip"/);
+    assert.match(r.unknownModel, /unknown model "large" \(expected one of "w4", "w8", "medium", "small"/);
     assert.match(r.badColour, /"not-a-colour" is not a CSS colour/);
     assert.match(r.unsupported, /unsupported input/);
     assert.equal(r.afterErrorsStillWorks, 'resolved');
+  });
+
+test('gzip: a host that inflates the model itself, a custom gzipped model, and broken gzip data',
+  { skip, timeout: 180_000 }, async () => {
+    const { page, requests } = await open('/');
+    const r = await page.evaluate(async ([sha, size]) => {
+      const message = (p) => p.then(() => 'resolved', (e) => (e instanceof Error ? e.message : `not an Error: ${e}`));
+      // dispose() first: the worker keeps the engine of the last model (same SHA-256) loaded.
+      const fresh = (p) => { bgone.dispose(); return message(bgone.preload(p)); };
+      const custom = (url, encoding) => ({ model: { url, sha256: sha, size, encoding }, storage: 'none' });
+      const codedStages = [];
+      const coded = await message(bgone.preload({
+        modelBaseUrl: '/coded/models/', storage: 'none', onProgress: (p) => codedStages.push(p),
+      }));
+      const codedLast = codedStages.filter((p) => p.stage === 'download').pop();
+      return {
+        coded,
+        codedLast: codedLast && [codedLast.loaded, codedLast.total, codedLast.fraction],
+        customGzip: await fresh(custom('/models/isnet-w4.onnx.gz', 'gzip')),
+        gzipAsIdentity: await fresh(custom('/models/isnet-w4.onnx.gz', undefined)),
+        corrupt: await fresh(custom('/files/corrupt.onnx.gz', 'gzip')),
+        short: await fresh(custom('/files/short.onnx.gz', 'gzip')),
+        stillWorks: await message(bgone.preload({ modelBaseUrl: '/models/' })),
+      };
+    }, [W4_SHA, W4_SIZE]);
+    // The browser inflated the body (Content-Encoding): the library takes those bytes as they are.
+    assert.equal(r.coded, 'resolved');
+    assert.deepEqual(r.codedLast, [W4_SIZE, W4_SIZE, 1]);
+    assert.ok(requests.some((q) => q.url.endsWith('/coded/models/isnet-w4.onnx.gz')));
+    assert.equal(r.customGzip, 'resolved');
+    assert.match(r.gzipAsIdentity, /model download truncated: .*isnet-w4\.onnx\.gz: got \d+ of 25007736 bytes/);
+    assert.match(r.corrupt, /^bgone: model (download failed|download truncated|hash mismatch): .*corrupt\.onnx\.gz: /);
+    assert.match(r.short, /^bgone: model download failed: .*short\.onnx\.gz: its gzip data is corrupt or cut short/);
+    assert.equal(r.stillWorks, 'resolved');
   });
 
 test('dispose and worker failure: pending calls reject instead of hanging',
@@ -237,11 +293,11 @@ test('dispose and worker failure: pending calls reject instead of hanging',
     const { page } = await open('/');
     const r = await page.evaluate(async () => {
       const message = (p) => p.then(() => 'resolved', (e) => (e instanceof Error ? e.message : `not an Error: ${e}`));
-      const pending = message(bgone.preload({ model: 'small', modelBaseUrl: '/models/' }));
+      const pending = message(bgone.preload({ modelBaseUrl: '/models/' }));
       bgone.dispose();
       const disposed = await pending;
-      const badEngine = await message(bgone.preload({ model: 'small', modelBaseUrl: '/models/', wasmBaseUrl: '/nowhere/' }));
-      const again = await message(bgone.preload({ model: 'small', modelBaseUrl: '/models/' }));
+      const badEngine = await message(bgone.preload({ modelBaseUrl: '/models/', wasmBaseUrl: '/nowhere/' }));
+      const again = await message(bgone.preload({ modelBaseUrl: '/models/' }));
       return { disposed, badEngine, again };
     });
     assert.equal(r.disposed, 'bgone: disposed');
@@ -255,9 +311,9 @@ test('threads: on a cross-origin isolated page, threads 2 uses bgone-mt; rgba ou
     const t0 = Date.now();
     const r = await page.evaluate(async () => {
       const input = await (await fetch('/files/astronaut.png')).blob();
-      const pre = await bgone.preload({ model: 'small', modelBaseUrl: '/models/', threads: 2 });
+      const pre = await bgone.preload({ modelBaseUrl: '/models/', threads: 2 });
       const t1 = performance.now();
-      const rgba = await bgone.removeBackground(input, { model: 'small', modelBaseUrl: '/models/', threads: 2, output: 'rgba' });
+      const rgba = await bgone.removeBackground(input, { modelBaseUrl: '/models/', threads: 2, output: 'rgba' });
       const runMs = performance.now() - t1;
       const ref = await referenceMask();
       const alpha = new Uint8Array(rgba.width * rgba.height);
@@ -284,7 +340,7 @@ test('options: background flattens onto an opaque colour, encoded as WebP',
     const r = await page.evaluate(async () => {
       const input = await (await fetch('/files/astronaut.png')).blob();
       const webp = await bgone.removeBackground(input, {
-        model: 'small', modelBaseUrl: '/models/', threads: 2, background: 'rgb(0 255 0)',
+        modelBaseUrl: '/models/', threads: 2, background: 'rgb(0 255 0)',
         format: 'image/webp', quality: 0.95,
       });
       const bmp = await createImageBitmap(webp);
@@ -311,7 +367,7 @@ test('options: trimap output, portrait-mode and image backgrounds, refinement of
     const { page } = await open('/iso/');
     const r = await page.evaluate(async () => {
       const input = await (await fetch('/files/astronaut.png')).blob();
-      const opts = { model: 'small', modelBaseUrl: '/models/', threads: 2 };
+      const opts = { modelBaseUrl: '/models/', threads: 2 };
       const pixels = async (blob) => {
         const bmp = await createImageBitmap(blob);
         const c = new OffscreenCanvas(bmp.width, bmp.height);
@@ -364,10 +420,10 @@ test('worker crash: a worker that fails rejects the pending call, and the next c
       contentType: 'text/javascript',
       body: 'self.onmessage = () => { throw new Error("simulated crash"); };',
     }));
-    const crashed = await page.evaluate(() => bgone.preload({ model: 'small', modelBaseUrl: '/models/' })
+    const crashed = await page.evaluate(() => bgone.preload({ modelBaseUrl: '/models/' })
       .then(() => 'resolved', (e) => e.message));
     await page.unroute('**/lib/worker.js');
-    const recovered = await page.evaluate(() => bgone.preload({ model: 'small', modelBaseUrl: '/models/' })
+    const recovered = await page.evaluate(() => bgone.preload({ modelBaseUrl: '/models/' })
       .then(() => 'resolved', (e) => e.message));
     assert.match(crashed, /^bgone: worker error: .*simulated crash/);
     assert.equal(recovered, 'resolved');
@@ -383,7 +439,7 @@ test('inputs: ImageBitmap and ImageData give the same mask as the Blob (CLI refe
       const ctx = c.getContext('2d');
       ctx.drawImage(bitmap, 0, 0);
       const imageData = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-      const o = { model: 'small', modelBaseUrl: '/models/', output: 'mask-array' };
+      const o = { modelBaseUrl: '/models/', output: 'mask-array' };
       const ref = await referenceMask();
       const fromBitmap = await bgone.removeBackground(bitmap, o);
       const fromImageData = await bgone.removeBackground(imageData, o);

@@ -14,7 +14,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.png': 'image/png', '.json': 'application/json',
-  '.onnx': 'application/octet-stream', '.ts': 'text/plain',
+  '.onnx': 'application/octet-stream', '.gz': 'application/gzip', '.ts': 'text/plain',
 };
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>bgone lib test</title>
@@ -29,7 +29,9 @@ export function missingPrerequisite() {
   for (const f of ['index.js', 'worker.js', 'bgone-st.js', 'bgone-st.wasm']) {
     if (!existsSync(join(DIST, f))) return `web/lib/dist/${f} missing: run node web/lib/scripts/build.mjs after the wasm build`;
   }
-  if (!existsSync(join(MODELS_DIR, 'isnet-q8.onnx'))) return '.cache/models/isnet-q8.onnx missing: run tools/fetch_models.sh';
+  for (const f of ['isnet-w4.onnx.gz', 'isnet-q8.onnx']) {
+    if (!existsSync(join(MODELS_DIR, f))) return `.cache/models/${f} missing: run tools/fetch_models.sh`;
+  }
   if (!existsSync(CHROMIUM)) return `${CHROMIUM} missing`;
   return null;
 }
@@ -39,6 +41,8 @@ export function missingPrerequisite() {
  *   /            a test page exposing the library as window.bgone
  *   /lib/...     web/lib/dist
  *   /models/...  .cache/models
+ *   /coded/models/...  the same, but .gz files with Content-Encoding: gzip (the browser inflates
+ *                them before the page sees them, as some static hosts do)
  *   /files/...   extraFiles[name] (absolute paths)
  * and the same under /iso/..., with COOP/COEP headers (cross-origin isolated).
  * Every request is counted in server.log (method + path).
@@ -60,7 +64,7 @@ export async function startServer(extraFiles = {}) {
       res.end(PAGE);
       return;
     }
-    const roots = [['/lib/', DIST], ['/models/', MODELS_DIR]];
+    const roots = [['/lib/', DIST], ['/models/', MODELS_DIR], ['/coded/models/', MODELS_DIR]];
     for (const [prefix, dir] of roots) {
       if (path.startsWith(prefix)) {
         const p = normalize(join(dir, path.slice(prefix.length)));
@@ -78,6 +82,7 @@ export async function startServer(extraFiles = {}) {
       res.end('not found');
       return;
     }
+    if (path.startsWith('/coded/') && file.endsWith('.gz')) headers['content-encoding'] = 'gzip';
     res.writeHead(200, {
       ...headers,
       'content-type': TYPES[extname(file)] || 'application/octet-stream',

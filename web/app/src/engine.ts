@@ -3,7 +3,9 @@
 // wasm find each other by relative URLs exactly as the library ships them.
 import type * as Bgone from '../../lib/src/index.js';
 
-export type ModelName = 'medium' | 'small';
+export type ModelName = Bgone.PinnedModelName;
+export const MODEL_NAMES: readonly ModelName[] = ['w4', 'w8', 'medium', 'small'];
+export const DEFAULT_MODEL: ModelName = 'w4';
 export type Progress = Bgone.Progress;
 type Library = typeof Bgone;
 

@@ -1,5 +1,5 @@
 // The bgone web app: a queue of photos, each cut out on this device by the bgone library.
-import { loadLibrary, removeBackground, type ModelName, type Progress } from './engine';
+import { DEFAULT_MODEL, MODEL_NAMES, loadLibrary, removeBackground, type ModelName, type Progress } from './engine';
 import { drawComposite, encodeComposite, type Background } from './compose';
 import { setBusyCheck, setUpServiceWorker } from './offline';
 import { openStore, type ResultStore } from './store';
@@ -53,7 +53,7 @@ let viewing: Item | null = null;
 
 const MODEL_KEY = 'bgone-model';
 function model(): ModelName {
-  return (new FormData(options).get('model') as ModelName) || 'medium';
+  return (new FormData(options).get('model') as ModelName) || DEFAULT_MODEL;
 }
 function format(): 'png' | 'webp' {
   return new FormData(options).get('format') === 'webp' ? 'webp' : 'png';
@@ -66,7 +66,7 @@ function background(): Background {
 }
 
 const savedModel = localStorage.getItem(MODEL_KEY);
-if (savedModel === 'small' || savedModel === 'medium') {
+if (MODEL_NAMES.includes(savedModel as ModelName)) {
   ($<HTMLInputElement>(`model-${savedModel}`)).checked = true;
 }
 options.addEventListener('change', (event) => {
@@ -444,9 +444,18 @@ void setUpServiceWorker((text) => {
 });
 void loadLibrary()
   .then((lib) => {
+    // The picker's figures come from the library's pinned models (sizes of the gzip downloads,
+    // docs/MODELS.md's quality table), so the page cannot drift from what it downloads.
     for (const el of document.querySelectorAll<HTMLElement>('[data-size]')) {
       const spec = lib.MODELS[el.dataset.size as ModelName];
-      if (spec) el.textContent = `${Math.round(spec.size / 1e6)} MB`;
+      if (spec) el.textContent = `${(spec.download / 1e6).toFixed(1)} MB`;
+    }
+    for (const el of document.querySelectorAll<HTMLElement>('[data-quality]')) {
+      const spec = lib.MODELS[el.dataset.quality as ModelName];
+      if (spec) {
+        el.textContent = String(spec.quality.sad);
+        el.title = `SAD ${spec.quality.sad}, gradient error ${spec.quality.gradient}, people IoU ${spec.quality.peopleIoU}`;
+      }
     }
   })
   .catch((err) => announce(`The engine could not load: ${(err as Error).message}`));

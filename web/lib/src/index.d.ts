@@ -1,30 +1,49 @@
 // Type declarations of bgone, the on-device background removal library.
 
-/** A pinned model: IS-Net from @imgly/background-removal-data@1.4.5 (AGPL-3.0). */
+/** A pinned model: IS-Net from @imgly/background-removal-data@1.4.5 (AGPL-3.0), or one of
+ *  bgone's compact variants made from its fp16 file (docs/MODELS.md). */
 export interface PinnedModel {
-  /** File name under modelBaseUrl. */
+  /** File name under modelBaseUrl: the gzipped model (`*.onnx.gz`, made by scripts/setup.sh). */
   readonly file: string;
-  /** Download size in bytes. */
+  /** How the file is encoded: always 'gzip' (inflated in the browser). */
+  readonly encoding: 'gzip';
+  /** Bytes that cross the network: the gzip file's size. */
+  readonly download: number;
+  /** Size in bytes of the inflated .onnx file. */
   readonly size: number;
-  /** Lowercase hex SHA-256 of the file. */
+  /** Lowercase hex SHA-256 of the inflated .onnx file. */
   readonly sha256: string;
+  /** Short name for a model picker. */
+  readonly label: string;
   readonly description: string;
+  /** Measured quality (docs/MODELS.md): alphamatting.com mean SAD and gradient error of the
+   *  refined cut-out (lower is better), and IoU on the people set. */
+  readonly quality: { readonly sad: number; readonly gradient: number; readonly peopleIoU: number };
 }
 
-/** The built-in models: medium (fp16, 88 MB, default) and small (8-bit, 44 MB). */
-export declare const MODELS: Readonly<{ medium: PinnedModel; small: PinnedModel }>;
+export type PinnedModelName = 'w4' | 'w8' | 'medium' | 'small';
+
+/** The built-in models: w4 (4-bit weights, 20.5 MB download, default), w8 (8-bit weights,
+ *  38.8 MB), medium (fp16, 81.8 MB) and small (IMG.LY's quantized file, 31.2 MB). */
+export declare const MODELS: Readonly<Record<PinnedModelName, PinnedModel>>;
+
+/** The model used when the options name none: 'w4'. */
+export declare const DEFAULT_MODEL: PinnedModelName;
 
 /** A model of your own; size and SHA-256 are checked after download and on every load. */
 export interface CustomModel {
   /** Absolute, or relative to the document's base URL. */
   url: string | URL;
-  /** Lowercase hex SHA-256 of the file (64 digits). */
+  /** Lowercase hex SHA-256 of the (inflated) .onnx file (64 digits). */
   sha256: string;
-  /** Size in bytes. */
+  /** Size in bytes of the (inflated) .onnx file. */
   size: number;
+  /** 'gzip' when the file at url is gzipped (it is inflated after download); default
+   *  'identity'. */
+  encoding?: 'identity' | 'gzip';
 }
 
-export type ModelChoice = 'medium' | 'small' | CustomModel;
+export type ModelChoice = PinnedModelName | CustomModel;
 
 export type ProgressStage = 'download' | 'load' | 'inference' | 'refine' | 'encode';
 
@@ -34,16 +53,17 @@ export interface Progress {
    *  mask is refined at full resolution and the output composed; encode: the output image is
    *  encoded. */
   stage: ProgressStage;
-  /** Bytes received so far (download only). */
+  /** Bytes received so far over the network (download only; compressed bytes for a gzipped
+   *  model). */
   loaded?: number;
-  /** Bytes expected (download only). */
+  /** Bytes expected over the network (download only). */
   total?: number;
   /** 0..1 when known. */
   fraction?: number;
 }
 
 export interface CommonOptions {
-  /** Default 'medium'. */
+  /** Default 'w4' (DEFAULT_MODEL). */
   model?: ModelChoice;
   /** Where the pinned models are served (a folder URL, absolute or relative to the document).
    *  Default: `models/` next to the library's index.js. Only GET requests to this URL leave the

@@ -2,9 +2,9 @@
 // The main-thread side: validates options, hands work to a dedicated module worker, and turns its
 // replies into promises. See index.d.ts for the documented API.
 
-import { MODELS } from './models.js';
+import { MODELS, DEFAULT_MODEL } from './models.js';
 
-export { MODELS };
+export { MODELS, DEFAULT_MODEL };
 
 const OUTPUTS = ['foreground', 'mask', 'rgba', 'mask-array', 'trimap'];
 const FORMATS = ['image/png', 'image/webp'];
@@ -87,22 +87,30 @@ function withSlash(url) {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
-/** The {url, sha256, size} of the chosen model. */
-function resolveModel(model = 'medium', modelBaseUrl) {
+const MODEL_NAMES = Object.keys(MODELS).map((n) => `"${n}"`).join(', ');
+const ENCODINGS = ['identity', 'gzip'];
+
+/** The {url, sha256, size, encoding, download} of the chosen model. */
+function resolveModel(model = DEFAULT_MODEL, modelBaseUrl) {
   if (typeof model === 'string') {
-    const pinned = MODELS[model];
-    if (!pinned) throw new Error(`bgone: unknown model "${model}" (expected "medium", "small" or {url, sha256, size})`);
+    const pinned = Object.hasOwn(MODELS, model) ? MODELS[model] : null;
+    if (!pinned) throw new Error(`bgone: unknown model "${model}" (expected one of ${MODEL_NAMES} or {url, sha256, size})`);
     const base = modelBaseUrl !== undefined
       ? withSlash(new URL(String(modelBaseUrl), baseHref()).href)
       : new URL('./models/', import.meta.url).href;
-    return { url: new URL(pinned.file, base).href, sha256: pinned.sha256, size: pinned.size };
+    return {
+      url: new URL(pinned.file, base).href, sha256: pinned.sha256, size: pinned.size,
+      encoding: pinned.encoding, download: pinned.download,
+    };
   }
-  if (!model || typeof model !== 'object') throw new Error('bgone: option model must be "medium", "small" or {url, sha256, size}');
+  if (!model || typeof model !== 'object') throw new Error(`bgone: option model must be one of ${MODEL_NAMES} or {url, sha256, size}`);
   const sha256 = String(model.sha256 || '').toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('bgone: model.sha256 must be 64 hex digits');
   if (!Number.isSafeInteger(model.size) || model.size <= 0) throw new Error('bgone: model.size must be a positive integer (bytes)');
   if (!model.url) throw new Error('bgone: model.url is required');
-  return { url: new URL(String(model.url), baseHref()).href, sha256, size: model.size };
+  const encoding = model.encoding ?? 'identity';
+  if (!ENCODINGS.includes(encoding)) throw new Error(`bgone: model.encoding must be ${ENCODINGS.map((e) => `"${e}"`).join(' or ')}`);
+  return { url: new URL(String(model.url), baseHref()).href, sha256, size: model.size, encoding };
 }
 
 /** [r, g, b] from a CSS colour or an [r, g, b] array; opaque colours only. */

@@ -212,7 +212,58 @@ function sha256HexAside(bytes) {
   });
 }
 
-/** GETs spec.url into memory, reporting progress; checks size and SHA-256. */
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * A reader of `res`'s body, reporting the bytes that arrive as {stage: 'download', loaded, total,
+ * fraction} at most every 100 ms, with its first bytes peeked: `head` holds at least two bytes
+ * (unless the body is shorter) and is handed out again by read().
+ */
+async function countingBody(res, total, onProgress) {
+  const reader = res.body.getReader();
+  let loaded = 0;
+  let lastReport = 0;
+  const report = (final) => {
+    const now = Date.now();
+    if (!final && now - lastReport < 100) return;
+    lastReport = now;
+    const t = Math.max(total, loaded);
+    onProgress({ stage: 'download', loaded, total: final ? loaded : t, fraction: final ? 1 : loaded / t });
+  };
+  const pull = async () => {
+    const r = await reader.read();
+    if (!r.done) {
+      loaded += r.value.length;
+      report(false);
+    }
+    return r;
+  };
+  const queued = [];
+  let head = new Uint8Array(0);
+  while (head.length < 2) {
+    const r = await pull();
+    if (r.done) break;
+    queued.push(r.value);
+    const h = new Uint8Array(head.length + r.value.length);
+    h.set(head);
+    h.set(r.value, head.length);
+    head = h.subarray(0, Math.min(h.length, 16));
+  }
+  return {
+    head,
+    read: () => (queued.length ? Promise.resolve({ done: false, value: queued.shift() }) : pull()),
+    cancel: () => reader.cancel().catch(() => {}),
+    finish: () => report(true),
+    setTotal: (t) => { total = t; },
+  };
+}
+
+/**
+ * GETs spec.url into memory, reporting progress in bytes over the network; inflates a gzipped
+ * model (spec.encoding 'gzip') with DecompressionStream; checks size and SHA-256 of the result.
+ * A server that already removed the gzip layer (Content-Encoding: gzip on a .gz file) is
+ * recognised by the missing gzip header and its bytes are used as they are.
+ */
 async function download(spec, onProgress) {
   let res;
   try {
@@ -223,31 +274,60 @@ async function download(spec, onProgress) {
   if (!res.ok) {
     throw new Error(`bgone: model download failed: ${spec.url}: HTTP ${res.status} ${res.statusText}`.trim());
   }
-  const total = spec.size;
-  const bytes = new Uint8Array(total);
-  let loaded = 0;
-  let lastReport = 0;
-  onProgress({ stage: 'download', loaded: 0, total, fraction: 0 });
   if (!res.body) throw new Error(`bgone: model download failed: ${spec.url}: empty response`);
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (loaded + value.length > total) {
-      try { await reader.cancel(); } catch { /* ignore */ }
-      throw new Error(`bgone: model hash mismatch: ${spec.url} is larger than the expected ${total} bytes`);
+  const size = spec.size;
+  const gzipped = spec.encoding === 'gzip';
+  // Bytes expected over the network: the response's length when it is the file itself (no
+  // content coding on top), else the pinned gzip size, else the model's size.
+  const length = Number(res.headers.get('content-length'));
+  const coded = (res.headers.get('content-encoding') || 'identity') !== 'identity';
+  const total = !coded && Number.isSafeInteger(length) && length > 0 ? length : (gzipped ? spec.download || size : size);
+  onProgress({ stage: 'download', loaded: 0, total, fraction: 0 });
+  const body = await countingBody(res, total, onProgress);
+  const inflate = gzipped && body.head.length >= 2 && body.head[0] === GZIP_MAGIC[0] && body.head[1] === GZIP_MAGIC[1];
+  let source = body;
+  if (gzipped && !inflate) body.setTotal(size);  // the server inflated it already
+  if (inflate) {
+    if (typeof DecompressionStream !== 'function') {
+      await body.cancel();
+      throw new Error(`bgone: model download failed: ${spec.url} is gzipped and this browser has no DecompressionStream`);
     }
-    bytes.set(value, loaded);
-    loaded += value.length;
-    const now = Date.now();
-    if (now - lastReport >= 100) {
-      lastReport = now;
-      onProgress({ stage: 'download', loaded, total, fraction: loaded / total });
-    }
+    const compressed = new ReadableStream({
+      async pull(controller) {
+        try {
+          const { done, value } = await body.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (e) {
+          controller.error(e);
+        }
+      },
+      cancel: () => body.cancel(),
+    });
+    source = compressed.pipeThrough(new DecompressionStream('gzip')).getReader();
   }
-  onProgress({ stage: 'download', loaded, total, fraction: loaded / total });
-  if (loaded !== total) {
-    throw new Error(`bgone: model download truncated: ${spec.url}: got ${loaded} of ${total} bytes`);
+  const bytes = new Uint8Array(size);
+  let filled = 0;
+  try {
+    for (;;) {
+      const { done, value } = await source.read();
+      if (done) break;
+      if (filled + value.length > size) {
+        try { await source.cancel(); } catch { /* ignore */ }
+        throw new Error(`bgone: model hash mismatch: ${spec.url} is larger than the expected ${size} bytes${inflate ? ' once inflated' : ''}`);
+      }
+      bytes.set(value, filled);
+      filled += value.length;
+    }
+  } catch (e) {
+    if (e && /^bgone: /.test(e.message)) throw e;
+    const why = inflate ? `its gzip data is corrupt or cut short (${e && e.message ? e.message : e})`
+      : (e && e.message ? e.message : String(e));
+    throw new Error(`bgone: model download failed: ${spec.url}: ${why}`);
+  }
+  body.finish();
+  if (filled !== size) {
+    throw new Error(`bgone: model download truncated: ${spec.url}: got ${filled} of ${size} bytes${inflate ? ' once inflated' : ''}`);
   }
   const digest = await sha256Hex(bytes);
   if (digest !== spec.sha256) {
@@ -257,7 +337,7 @@ async function download(spec, onProgress) {
 }
 
 /**
- * The bytes of the model spec = {url, sha256, size}: from the store when an entry of the right
+ * The bytes of the model spec = {url, sha256, size, encoding?, download?}: from the store when an entry of the right
  * size is there, else downloaded (size and SHA-256 checked) and then stored. Returns
  * {bytes, source: 'opfs'|'cache'|'network', verify}: `verify()` resolves to true or false and
  * must be called once the bytes have been used (it may detach them); for a stored entry it runs
