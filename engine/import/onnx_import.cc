@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "engine/import/protobuf_reader.h"
+#include "engine/kernels/int4.h"
 
 namespace bgone {
 
@@ -108,15 +109,7 @@ StatusOr<Tensor> BuildInt4Tensor(const TensorFields& tf, const std::string& wher
   auto t_or = Tensor::AllocateUninitialized(is_signed ? DType::kInt8 : DType::kUInt8, tf.dims);
   if (!t_or.ok()) return t_or.status().WithContext(where);
   Tensor t = std::move(t_or).value();
-  uint8_t* d = static_cast<uint8_t*>(t.raw());
-  // Byte by byte: low nibble, then high nibble; INT4 is sign-extended (two's complement).
-  const uint8_t flip = is_signed ? 0x08 : 0x00;
-  for (uint64_t b = 0; b < n / 2; ++b) {
-    const uint8_t v = tf.raw[b];
-    d[2 * b] = static_cast<uint8_t>(((v & 0x0F) ^ flip) - flip);
-    d[2 * b + 1] = static_cast<uint8_t>(((v >> 4) ^ flip) - flip);
-  }
-  if (n % 2) d[n - 1] = static_cast<uint8_t>(((tf.raw[n / 2] & 0x0F) ^ flip) - flip);
+  kernels::UnpackInt4(tf.raw, n, is_signed, static_cast<uint8_t*>(t.raw()));
   return t;
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/kernels/conv.h"
+#include "engine/kernels/int4.h"
 #include "engine/kernels/winograd.h"
 #include "tests/kernels/conv_test_util.h"
 
@@ -143,12 +144,31 @@ void CheckInt8Weights(std::mt19937& rng, const ConvShape& s, int64_t block) {
   }
 }
 
+// UnpackInt4's WASM SIMD path against its scalar reference, signed and unsigned, odd lengths.
+void CheckUnpackInt4(std::mt19937& rng) {
+  std::vector<uint8_t> src(777);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = i < 256 ? static_cast<uint8_t>(i) : static_cast<uint8_t>(rng());
+  for (bool is_signed : {true, false}) {
+    for (uint64_t n : {1, 31, 32, 33, 64, 65, 511, 1553, 1554}) {
+      std::vector<uint8_t> want(n), got(n);
+      UnpackInt4Scalar(src.data(), n, is_signed, want.data());
+      UnpackInt4(src.data(), n, is_signed, got.data());
+      if (got != want) {
+        std::printf("UnpackInt4 n=%llu signed=%d differs from the scalar reference\n",
+                    static_cast<unsigned long long>(n), is_signed ? 1 : 0);
+        ++failures;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bgone::kernels
 
 int main() {
   using namespace bgone::kernels;
   std::mt19937 rng(20261122);
+  CheckUnpackInt4(rng);
   const int kCases = 60;
   for (int i = 0; i < kCases; ++i) {
     const ConvShape s = Shape(rng, i % 2 == 0);
