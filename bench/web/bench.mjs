@@ -116,7 +116,12 @@ function stageSite(o, site) {
     if (fs.statSync(path.join(LIB_DIR, f)).isFile()) place(path.join(LIB_DIR, f), path.join(site, 'lib', f));
   }
   for (const f of ORT_FILES) place(path.join(ORT_DIST, f), path.join(site, 'ort', f));
-  for (const m of o.models) place(path.join(o.modelsDir, MODEL_FILES[m]), path.join(site, 'models', MODEL_FILES[m]));
+  for (const m of o.models) {
+    place(path.join(o.modelsDir, MODEL_FILES[m]), path.join(site, 'models', MODEL_FILES[m]));
+    // The library (ready visits) downloads the gzipped copy tools/fetch_models.sh makes.
+    const gz = `${MODEL_FILES[m]}.gz`;
+    if (fs.existsSync(path.join(o.modelsDir, gz))) place(path.join(o.modelsDir, gz), path.join(site, 'models', gz));
+  }
   place(o.input, path.join(site, 'input', 'astronaut.bin'));
 }
 

@@ -341,6 +341,24 @@ HWY_INLINE void WeightTransform1DVec(VF a, VF b, VF c, VF* out) {
   out[5] = c;
 }
 
+// dst[k] = float(src[k]) * scale[k] (scale != nullptr) or float(src[k]) * sc, k < n: one
+// product per weight, exactly as DequantizeLinear computes it, kL weights at a time.
+HWY_INLINE void DequantizeInt8Row(const int8_t* HWY_RESTRICT src, const float* HWY_RESTRICT scale,
+                                  float sc, int64_t n, float* HWY_RESTRICT dst) {
+  const DF d;
+  const hn::Rebind<int32_t, DF> di32;
+  const hn::Rebind<int8_t, DF> di8;
+  const VF vsc = hn::Set(d, sc);
+  int64_t k = 0;
+  for (; k + kL <= n; k += kL) {
+    const VF q = hn::ConvertTo(d, hn::PromoteTo(di32, hn::LoadU(di8, src + k)));
+    hn::StoreU(hn::Mul(q, scale != nullptr ? hn::LoadU(d, scale + k) : vsc), d, dst + k);
+  }
+  for (; k < n; ++k) {
+    dst[k] = static_cast<float>(static_cast<int32_t>(src[k])) * (scale != nullptr ? scale[k] : sc);
+  }
+}
+
 // U[e][b][c][o] for output-channel blocks [b0, b1) of the pass starting at oc_base:
 // u has `blocks` blocks of C x kMr per point e.
 void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b0, int64_t b1,
@@ -357,6 +375,12 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
   // channels are read as one row (widened from half), then transposed into g per channel.
   const bool rows = job.w8 == nullptr && smr == 1;
   alignas(64) float row[kMr][kWeightRowChannels * 9];
+  // Blocked int8 scales, laid out like a row (scale of channel c + j, tap t at j * 9 + t) for
+  // output channel pattern_oc[o] and the channels from pattern_c0[o]: rebuilt only when a row
+  // reaches channels of another block, so with blocks of 64 channels one in four rows builds it.
+  alignas(64) float pattern[kMr][kWeightRowChannels * 9];
+  int64_t pattern_oc[kMr], pattern_c0[kMr], pattern_n[kMr];
+  for (int o = 0; o < kMr; ++o) pattern_oc[o] = pattern_c0[o] = pattern_n[o] = -1;
   for (int64_t b = b0; b < b1; ++b) {
     const int64_t oc0 = oc_base + b * kMr;
     const bool contiguous = smr == kMr && oc0 % smr == 0;
@@ -394,16 +418,25 @@ void TransformWeights(const Job& job, int64_t oc_base, int64_t blocks, int64_t b
               const int8_t* src = wi8 + (oc * C + c) * 9;
               const int64_t block = job.w.i8_block;
               if (block == 0) {
-                const float sc = job.w.i8_scale[oc];
-                for (int64_t k = 0; k < n; ++k) row[o][k] = static_cast<float>(static_cast<int32_t>(src[k])) * sc;
+                DequantizeInt8Row(src, nullptr, job.w.i8_scale[oc], n, row[o]);
               } else {
-                const int64_t nb = (C + block - 1) / block;
-                for (int64_t j = 0; j < n / 9; ++j) {  // channel c + j: its block's 9 tap scales
-                  const float* sc = job.w.i8_scale + (oc * nb + (c + j) / block) * 9;
-                  for (int tap = 0; tap < 9; ++tap) {
-                    row[o][j * 9 + tap] = static_cast<float>(static_cast<int32_t>(src[j * 9 + tap])) * sc[tap];
+                // The pattern of channels c.. equals the one of channels pattern_c0.. when both
+                // start at the same offset in one block and this row is no longer.
+                const bool same = pattern_oc[o] == oc && pattern_n[o] >= n &&
+                                  c / block == pattern_c0[o] / block &&
+                                  (c + n / 9 - 1) / block == c / block &&
+                                  (pattern_c0[o] + pattern_n[o] / 9 - 1) / block == c / block;
+                if (!same) {
+                  const int64_t nb = (C + block - 1) / block;
+                  for (int64_t j = 0; j < n / 9; ++j) {  // channel c + j: its block's 9 tap scales
+                    const float* sc = job.w.i8_scale + (oc * nb + (c + j) / block) * 9;
+                    for (int tap = 0; tap < 9; ++tap) pattern[o][j * 9 + tap] = sc[tap];
                   }
+                  pattern_oc[o] = oc;
+                  pattern_c0[o] = c;
+                  pattern_n[o] = n;
                 }
+                DequantizeInt8Row(src, pattern[o], 0.0f, n, row[o]);
               }
             } else {
               CopyFloats(row[o], w + (oc * C + c) * 9, n);
