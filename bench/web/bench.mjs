@@ -26,6 +26,7 @@ import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 import { machine } from '../common.mjs';
+import { MODELS } from '../../web/lib/src/models.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL_FILES = {
@@ -36,7 +37,10 @@ const MODEL_FILES = {
 const CHROMIUM = '/usr/bin/chromium';
 const ORT_DIST = path.join(ROOT, 'node_modules/onnxruntime-web/dist');
 const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
-const ENGINE_DIR = path.join(ROOT, 'build/wasm/wasm');
+// BGONE_BENCH_WASM_DIR: another engine build for experiments (e.g. one built with
+// -DBGONE_PROFILE_LOAD_DEFAULT=1, whose load-stage times then appear as worker lines).
+const ENGINE_DIR = process.env.BGONE_BENCH_WASM_DIR ? path.resolve(process.env.BGONE_BENCH_WASM_DIR)
+  : path.join(ROOT, 'build/wasm/wasm');
 const ENGINE_FILES = ['bgone-st.js', 'bgone-st.wasm', 'bgone-mt.js', 'bgone-mt.wasm', 'bgone-mt.worker.js', 'package.json'];
 const LIB_DIR = path.join(ROOT, 'web/lib/dist');
 
@@ -166,7 +170,13 @@ async function main() {
   log(`serving ${site} at ${origin} (COOP/COEP)`);
 
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
+  // A persistent profile (fresh for each run), as a user's browser has: its HTTP cache and V8's
+  // code cache for WebAssembly work as they do for returning visitors. (A playwright
+  // browser.newContext() is off the record: no code cache, so every visit starts the engine
+  // from V8's baseline tier.)
+  const profileDir = path.join(ROOT, 'out/bench/chromium-profile');
+  fs.rmSync(profileDir, { recursive: true, force: true });
+  const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -176,13 +186,15 @@ async function main() {
       // Extra flags for experiments only (e.g. --js-flags=...), split on spaces.
       ...(process.env.BGONE_BENCH_CHROMIUM_ARGS || '').split(' ').filter(Boolean)],
   });
-  const context = await browser.newContext();
+  const browserVersion = (await context.newCDPSession(context.pages()[0] || await context.newPage())
+    .then((cdp) => cdp.send('Browser.getVersion'))).product.replace(/^(Headless)?Chrome\//, '');
   const result = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: machine(),
-    browser: `Chromium ${browser.version()}`,
+    browser: `Chromium ${browserVersion}`,
     options: o,
     ready: [],
+    floor: [],
     inference: [],
     sizes: {},
   };
@@ -246,6 +258,26 @@ async function main() {
           from_store: visits.every((v) => !v.downloaded && v.model_requests.length === 0),
         });
       }
+      // The browser's floor for the same stored model: no bgone code at all (floor.html).
+      const floors = [];
+      for (let i = 0; i < o.readyRepeat; i++) {
+        const page = await openPage(`/floor.html?sha256=${MODELS[model].sha256}&flavor=st`);
+        await page.waitForFunction(() => window.floorResult !== undefined, null, { timeout: 600000 });
+        const f = await page.evaluate(() => window.floorResult);
+        await page.close();
+        if (f.error) throw new Error(`floor page (${model}): ${f.error}`);
+        floors.push(f);
+        log(`${model} floor: script ${f.script_start_ms.toFixed(0)} ms, worker ${f.worker_started_ms.toFixed(0)} ms, ` +
+            `bytes ${f.bytes_ms.toFixed(0)} ms, wasm compiled ${f.compiled_ms.toFixed(0)} ms, done ${f.done_ms.toFixed(0)} ms`);
+      }
+      result.floor.push({
+        model, visits: floors,
+        median_script_start_ms: median(floors.map((f) => f.script_start_ms)),
+        median_worker_started_ms: median(floors.map((f) => f.worker_started_ms)),
+        median_bytes_ms: median(floors.map((f) => f.bytes_ms)),
+        median_compiled_ms: median(floors.map((f) => f.compiled_ms)),
+        median_done_ms: median(floors.map((f) => f.done_ms)),
+      });
     }
 
     // (a), (b), (d): inference, each job in a fresh worker of one page.
@@ -284,7 +316,7 @@ async function main() {
     result.sizes.ort_web = sizeOf((ortLoaded.length ? ortLoaded : ORT_FILES).map((f) => path.join(ORT_DIST, f)));
     result.sizes.ort_web.loaded = ortLoaded;
   } finally {
-    await browser.close();
+    await context.close();
     await new Promise((ok) => server.close(ok));
     if (!o.keepSite) fs.rmSync(site, { recursive: true, force: true });
   }
@@ -322,6 +354,15 @@ async function main() {
                  `${msf(r.median_load_event_ms)} | ${msf(r.median_create_ms)} | ` +
                  `${msf(r.median_worker_load_ms)} / ${msf(r.median_worker_create_ms)} / ${msf(r.median_worker_verify_wait_ms)} | ${msf(r.median_opfs_read_ms)} / ${msf(r.median_sha256_ms)} | ` +
                  `${r.visits.reduce((n, v) => n + v.model_requests.length, 0)} |`);
+    }
+  }
+  if (result.floor.length) {
+    lines.push('');
+    lines.push('| model | browser floor, no bgone code (median): page script ran | worker started | stored model bytes read | engine wasm compiled | both done, back in the page |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const f of result.floor) {
+      lines.push(`| ${f.model} | ${msf(f.median_script_start_ms)} | ${msf(f.median_worker_started_ms)} | ` +
+                 `${msf(f.median_bytes_ms)} | ${msf(f.median_compiled_ms)} | ${msf(f.median_done_ms)} |`);
     }
   }
   lines.push('');

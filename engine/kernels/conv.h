@@ -100,7 +100,8 @@ class PackedConvF32 {
   bool keeps_raw_weights() const { return !raw_.empty(); }
 
  private:
-  // Pack from float32 rows w, or (w null) from IEEE half rows w16, widened a row at a time.
+  // Pack from float32 rows w, or (w null) from IEEE half rows w16 or int8 rows q8, widened a
+  // block of rows at a time.
   // A packed object with `s`'s channel/kernel geometry and the micro-kernel blocking of `isa`,
   // weights not yet set.
   static std::shared_ptr<PackedConvF32> WithGeometry(const ConvShape& s, ConvIsa isa, ConvAlgo algo);
@@ -108,10 +109,18 @@ class PackedConvF32 {
   // shares the constant `w` as its raw weights; otherwise null (the caller packs).
   static std::shared_ptr<PackedConvF32> KeepingRawWeights(const ConvShape& s, const Tensor& w,
                                                           ConvIsa isa, ConvAlgo algo);
+  // int8 rows with DequantizeLinear scales (per output channel, or per `block` input channels
+  // and tap as PackConstantInt8 takes them), dequantized a row at a time while packing.
+  struct Int8Rows {
+    const int8_t* q = nullptr;
+    const float* scale = nullptr;
+    int64_t block = 0;
+  };
   static StatusOr<std::shared_ptr<const PackedConvF32>> PackRows(const ConvShape& s,
                                                                  const float* w,
                                                                  const uint16_t* w16,
-                                                                 ConvIsa isa, ConvAlgo algo);
+                                                                 ConvIsa isa, ConvAlgo algo,
+                                                                 const Int8Rows* q8 = nullptr);
   Status RunImplicit(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,
                      ThreadPool* pool) const;
   Status RunIm2Col(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,

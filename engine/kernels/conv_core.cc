@@ -340,7 +340,8 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackRows(const Con
                                                                        const float* w,
                                                                        const uint16_t* w16,
                                                                        ConvIsa isa,
-                                                                       ConvAlgo algo) {
+                                                                       ConvAlgo algo,
+                                                                       const Int8Rows* q8) {
   std::shared_ptr<PackedConvF32> p = WithGeometry(s, isa, algo);
   const int64_t mg = s.out_c_per_group();
   int64_t count = s.group * p->blocks_per_group_ * p->k_ * p->mr_;
@@ -352,11 +353,31 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackRows(const Con
   const int mr = p->mr_;
   p->panels_ = NewArray<float>(static_cast<size_t>(std::max<int64_t>(count, 1)));
   auto zeros = NewArray<float>(static_cast<size_t>(std::max<int64_t>(K, 1)));
+  const bool widen = w16 != nullptr || q8 != nullptr;
   std::unique_ptr<float[]> widened;
-  if (w16 != nullptr) widened = NewArray<float>(static_cast<size_t>(std::max<int64_t>(mr * K, 1)));
-  if (!p->panels_ || !zeros || (w16 != nullptr && !widened)) {
+  if (widen) widened = NewArray<float>(static_cast<size_t>(std::max<int64_t>(mr * K, 1)));
+  // Blocked int8 scales laid out like the row's elements, one channel block at a time.
+  const int64_t taps = s.k_h * s.k_w, cg = s.in_c_per_group();
+  const int64_t q8_block = q8 != nullptr ? q8->block : 0;
+  const int64_t q8_nb = q8_block > 0 ? (cg + q8_block - 1) / q8_block : 0;
+  std::unique_ptr<float[]> pattern;
+  if (q8_block > 0) pattern = NewArray<float>(static_cast<size_t>(q8_block * taps));
+  if (!p->panels_ || !zeros || (widen && !widened) || (q8_block > 0 && !pattern)) {
     return ResourceExhaustedError("out of memory packing weights");
   }
+  auto dequantize_row = [&](int64_t oc, float* dst) {
+    const int8_t* src = q8->q + oc * K;
+    if (q8_block == 0) {
+      WinogradDequantizeInt8(p->isa_, src, nullptr, q8->scale[oc], K, dst);
+      return;
+    }
+    for (int64_t bi = 0; bi < q8_nb; ++bi) {
+      const int64_t c0 = bi * q8_block, cn = std::min(q8_block, cg - c0);
+      const float* sc = q8->scale + (oc * q8_nb + bi) * taps;
+      for (int64_t j = 0; j < cn; ++j) std::memcpy(pattern.get() + j * taps, sc, sizeof(float) * taps);
+      WinogradDequantizeInt8(p->isa_, src + c0 * taps, pattern.get(), 0.0f, cn * taps, dst + c0 * taps);
+    }
+  };
   std::fill(zeros.get(), zeros.get() + K, 0.0f);
   std::vector<const float*> rows(static_cast<size_t>(mr));
   for (int64_t g = 0; g < s.group; ++g) {
@@ -369,6 +390,9 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackRows(const Con
           r = zeros.get();
         } else if (w16 != nullptr) {
           WinogradWidenHalfs(p->isa_, w16 + (g * mg + m) * K, widened.get() + o * K, K);
+          r = widened.get() + o * K;
+        } else if (q8 != nullptr) {
+          dequantize_row(g * mg + m, widened.get() + o * K);
           r = widened.get() + o * K;
         } else {
           r = w + (g * mg + m) * K;
@@ -445,22 +469,12 @@ StatusOr<std::shared_ptr<const PackedConvF32>> PackedConvF32::PackConstantInt8(
     p->raw_block_ = block;
     return std::shared_ptr<const PackedConvF32>(std::move(p));
   }
-  // Direct path: dequantize (as DequantizeLinear does), then pack.
-  auto w = NewArray<float>(static_cast<size_t>(std::max<int64_t>(q.size(), 1)));
-  if (!w) return ResourceExhaustedError("out of memory dequantizing weights");
-  const int8_t* pq = q.data<int8_t>();
-  const float* ps = scale.data<float>();
-  for (int64_t oc = 0; oc < s.out_c; ++oc) {
-    for (int64_t c = 0; c < cg; ++c) {  // channel c's taps, and the scales they use
-      const int64_t i0 = (oc * cg + c) * taps;
-      const float* sc = block > 0 ? ps + (oc * nb + c / block) * taps : nullptr;
-      for (int64_t t = 0; t < taps; ++t) {
-        w[static_cast<size_t>(i0 + t)] =
-            static_cast<float>(static_cast<int32_t>(pq[i0 + t])) * (sc ? sc[t] : ps[oc]);
-      }
-    }
-  }
-  return Pack(s, w.get(), isa, algo);
+  // Direct path: dequantize (as DequantizeLinear does) a block of rows at a time while packing.
+  Int8Rows rows;
+  rows.q = q.data<int8_t>();
+  rows.scale = scale.data<float>();
+  rows.block = block;
+  return PackRows(s, nullptr, nullptr, isa, algo, &rows);
 }
 
 Status PackedConvF32::Run(const ConvShape& s, const float* x, const ConvEpilogue& ep, float* y,

@@ -977,6 +977,9 @@ void TransformOutputs(const Job& job, const Plan& plan, const int64_t* oy0, cons
 }
 
 void WidenHalfsN(const uint16_t* src, float* dst, int64_t n) { WidenHalfs(src, dst, n); }
+void DequantizeInt8N(const int8_t* src, const float* scale, float sc, int64_t n, float* dst) {
+  DequantizeInt8Row(src, scale, sc, n, dst);
+}
 
 // Returns false when out of memory.
 bool Run(const Job& job) {
@@ -1119,11 +1122,13 @@ namespace {
 
 using RunFn = bool (*)(const Job&);
 using WidenFn = void (*)(const uint16_t*, float*, int64_t);
+using DequantizeFn = void (*)(const int8_t*, const float*, float, int64_t, float*);
 
 // The compiled target for `isa`, or the static (baseline) one.
 struct Target {
   RunFn run;
   WidenFn widen;
+  DequantizeFn dequantize;
   const char* name;
 };
 
@@ -1133,17 +1138,17 @@ Target PickTarget(ConvIsa isa) {
   const int64_t supported = hwy::SupportedTargets();
 #if HWY_TARGETS & HWY_AVX3
   if (isa == ConvIsa::kAvx512 && (supported & HWY_AVX3)) {
-    return {&N_AVX3::Run, &N_AVX3::WidenHalfsN, "AVX3"};
+    return {&N_AVX3::Run, &N_AVX3::WidenHalfsN, &N_AVX3::DequantizeInt8N, "AVX3"};
   }
 #endif
 #if HWY_TARGETS & HWY_AVX2
   if ((isa == ConvIsa::kAvx512 || isa == ConvIsa::kAvx2) && (supported & HWY_AVX2)) {
-    return {&N_AVX2::Run, &N_AVX2::WidenHalfsN, "AVX2"};
+    return {&N_AVX2::Run, &N_AVX2::WidenHalfsN, &N_AVX2::DequantizeInt8N, "AVX2"};
   }
 #endif
 #endif
   return {&HWY_STATIC_DISPATCH(Run), &HWY_STATIC_DISPATCH(WidenHalfsN),
-          hwy::TargetName(HWY_STATIC_TARGET)};
+          &HWY_STATIC_DISPATCH(DequantizeInt8N), hwy::TargetName(HWY_STATIC_TARGET)};
 }
 
 }  // namespace
@@ -1171,6 +1176,11 @@ const char* WinogradTargetName(ConvIsa isa) { return winograd_internal::PickTarg
 
 void WinogradWidenHalfs(ConvIsa isa, const uint16_t* src, float* dst, int64_t n) {
   winograd_internal::PickTarget(isa).widen(src, dst, n);
+}
+
+void WinogradDequantizeInt8(ConvIsa isa, const int8_t* src, const float* scale, float sc, int64_t n,
+                            float* dst) {
+  winograd_internal::PickTarget(isa).dequantize(src, scale, sc, n, dst);
 }
 
 Status WinogradConvInteger(const ConvShape& s, const ConvIntegerInputs& in,

@@ -85,6 +85,12 @@ Status WinogradConvInteger(const ConvShape& s, const ConvIntegerInputs& in,
 // of fp16 weights for the direct path (vectorised in WebAssembly too, unlike HalfToFloatN).
 void WinogradWidenHalfs(ConvIsa isa, const uint16_t* src, float* dst, int64_t n);
 
+// dst[k] = float(src[k]) * (scale ? scale[k] : sc), k < n: DequantizeLinear's product, as the
+// weight transform of `isa`'s target computes it for Winograd3x3Weights::i8. Also the direct
+// path's dequantization of int8 weights a row at a time (PackedConvF32::PackConstantInt8).
+void WinogradDequantizeInt8(ConvIsa isa, const int8_t* src, const float* scale, float sc, int64_t n,
+                            float* dst);
+
 // Name of the Highway target WinogradConvF32 uses for `isa`: "AVX3", "AVX2", or the static
 // baseline ("SCALAR" for plain x86-64 in Highway 1.0.3, "WASM" under Emscripten).
 const char* WinogradTargetName(ConvIsa isa);

@@ -1,5 +1,7 @@
 #include "engine/plan/plan.h"
 
+#include "engine/common/load_profile.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -42,6 +44,8 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
     }
   }
   std::vector<bool> needed = keep;
+  LoadStopwatch watch;  // kernel create time per op type, when BGONE_PROFILE_LOAD is on
+  std::map<std::string, std::pair<double, int>> create_ms;
   plan->released_.assign(static_cast<size_t>(g.num_values()), false);
   for (size_t s = 0; s < order.size(); ++s) {
     Step step;
@@ -56,6 +60,11 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
       auto kernel = step.schema->create(ctx);
       if (!kernel.ok()) return kernel.status().WithContext(g.DescribeNode(step.node));
       step.kernel = std::move(kernel).value();
+      if (watch.enabled()) {
+        auto& [ms, count] = create_ms[node.op_type];
+        ms += watch.LapMs();
+        ++count;
+      }
     }
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       ir::ValueId in = node.inputs[i];
@@ -105,7 +114,12 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
     }
     plan->steps_.push_back(std::move(step));
   }
+  for (const auto& [op, t] : create_ms) {
+    std::fprintf(stderr, "bgone load:   kernels %s (%d) %.1f ms\n", op.c_str(), t.second, t.first);
+  }
+  watch.LapMs();
   BG_RETURN_IF_ERROR(plan->PlanMemory());
+  watch.Lap("  memory plan");
   return plan;
 }
 

@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "engine/common/load_profile.h"
 #include "engine/import/onnx_import.h"
 #include "engine/passes/passes.h"
 #include "engine/plan/plan.h"
@@ -29,7 +30,9 @@ StatusOr<std::shared_ptr<const Model>> Model::FromGraph(ir::Graph graph) {
 
 StatusOr<std::shared_ptr<const Model>> Model::FromBytes(const uint8_t* data, size_t size) {
   try {
+    LoadStopwatch watch;
     BG_ASSIGN_OR_RETURN(ir::Graph graph, ImportOnnxModel(data, size));
+    watch.Lap("import");
     return FromGraph(std::move(graph));
   } catch (const std::bad_alloc&) {
     return ResourceExhaustedError("out of memory while loading the model");
@@ -39,7 +42,9 @@ StatusOr<std::shared_ptr<const Model>> Model::FromBytes(const uint8_t* data, siz
 StatusOr<std::shared_ptr<const Model>> Model::FromSharedBytes(std::shared_ptr<const void> owner,
                                                               const uint8_t* data, size_t size) {
   try {
+    LoadStopwatch watch;
     BG_ASSIGN_OR_RETURN(ir::Graph graph, ImportOnnxModel(data, size, std::move(owner)));
+    watch.Lap("import");
     return FromGraph(std::move(graph));
   } catch (const std::bad_alloc&) {
     return ResourceExhaustedError("out of memory while loading the model");
@@ -76,6 +81,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
                                                    const SessionOptions& options) {
   if (model == nullptr) return InvalidArgumentError("no model");
   try {
+    LoadStopwatch watch;
     auto session = std::unique_ptr<Session>(new Session());
     // The session shares the tensors it still needs with the model but does not keep the model:
     // a caller that drops its reference frees the weights the plan replaced (e.g. fp16 ones).
@@ -83,19 +89,25 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     model.reset();  // if the caller handed over its reference, tensors die as passes replace them
     session->stats_.nodes_in_model = static_cast<int>(g.nodes().size());
     BG_RETURN_IF_ERROR(passes::SpecializeInputShapes(g, input_shapes));
+    watch.Lap("specialize");
     BG_RETURN_IF_ERROR(passes::WidenFloat16(g));
+    watch.Lap("widen fp16");
     if (options.fuse) {  // unfused sessions fold the dequantization (tests compare the two)
       int absorbed = 0;
       BG_RETURN_IF_ERROR(passes::AbsorbWeightDequantize(g, &absorbed));
+      watch.Lap("absorb dequantize");
     }
     BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, options.outputs));
     int folded = 0;
     BG_RETURN_IF_ERROR(passes::InferShapesAndFold(g, options.fold_constants, &folded));
+    watch.Lap("shapes + fold");
     int bypassed = 0;
     BG_RETURN_IF_ERROR(passes::BypassIdentityCasts(g, &bypassed));
+    watch.Lap("bypass casts");
     BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, {}));
     if (options.fuse) {
       BG_RETURN_IF_ERROR(passes::FuseConvolutions(g, &session->stats_.fused_groups));
+      watch.Lap("fuse");
       int refolded = 0;  // re-validates the fused nodes; nothing left to fold
       BG_RETURN_IF_ERROR(passes::InferShapesAndFold(g, false, &refolded));
       BG_RETURN_IF_ERROR(passes::PruneToOutputs(g, {}));
@@ -108,6 +120,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     for (ir::ValueId id : g.inputs()) session->inputs_.push_back(InfoOf(g.value(id)));
     for (ir::ValueId id : g.outputs()) session->outputs_.push_back(InfoOf(g.value(id)));
     BG_ASSIGN_OR_RETURN(session->plan_, Plan::Build(std::move(g)));
+    watch.Lap("plan + kernels");
     session->stats_.packed_constant_bytes_freed = session->plan_->constant_bytes_released();
     session->stats_.weight_bytes -= session->stats_.packed_constant_bytes_freed;
     const MemoryPlanStats& mem = session->plan_->memory();
