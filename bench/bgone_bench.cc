@@ -118,8 +118,10 @@ int main(int argc, char** argv) {
   if (!model.ok()) return Fail("loading " + args.model, model.status());
   const double load_ms = MsSince(t0);
 
+  bgone::ThreadPool pool(args.threads);
   bgone::SessionOptions options;
   options.outputs = {args.output};
+  options.prepare_pool = &pool;
   t0 = std::chrono::steady_clock::now();
   auto session = bgone::Session::Create(*model, {}, options);
   if (!session.ok()) return Fail("preparing " + args.model, session.status());
@@ -141,7 +143,6 @@ int main(int argc, char** argv) {
   if (!input.ok()) return Fail("input " + args.input, input.status());
   bytes = {};
 
-  bgone::ThreadPool pool(args.threads);
   std::vector<bgone::Tensor> outputs;
   for (int i = 0; i < args.warmup; ++i) {
     outputs.clear();

@@ -144,11 +144,11 @@ int CreateSegmenter(const uint8_t* model, size_t size, std::shared_ptr<const voi
     auto m = owned ? bgone::Model::FromSharedBytes(std::move(owned), model, size)
                    : bgone::Model::FromBytes(model, size);
     if (!m.ok()) return Report(m.status());
-    auto seg = bgone::imaging::IsNetSegmenter::Create(std::move(*m));
-    if (!seg.ok()) return Report(seg.status());
     auto handle = std::make_unique<BgoneSegmenter>();
-    handle->segmenter = std::move(seg).value();
     if (threads > 1) handle->pool = std::make_unique<bgone::ThreadPool>(threads);
+    auto seg = bgone::imaging::IsNetSegmenter::Create(std::move(*m), handle->pool.get());
+    if (!seg.ok()) return Report(seg.status());
+    handle->segmenter = std::move(seg).value();
     *out = handle.release();
     return Report(bgone::OkStatus());
   } catch (const std::bad_alloc&) {

@@ -66,12 +66,12 @@ class LazySegmenter {
  public:
   explicit LazySegmenter(std::string spec) : spec_(std::move(spec)), display_name_(spec_) {}
 
-  StatusOr<imaging::IsNetSegmenter*> Get(Progress* progress) {
+  StatusOr<imaging::IsNetSegmenter*> Get(Progress* progress, ThreadPool* pool) {
     if (!attempted_) {
       attempted_ = true;
       progress->Stage("loading model");
       const Clock::time_point start = Clock::now();
-      status_ = Load();
+      status_ = Load(pool);
       load_ms_ = MillisecondsSince(start);
     }
     if (!status_.ok()) return status_;
@@ -84,12 +84,12 @@ class LazySegmenter {
   const std::string& display_name() const { return display_name_; }
 
  private:
-  Status Load() {
+  Status Load(ThreadPool* pool) {
     BG_ASSIGN_OR_RETURN(std::string path, ResolveModelPath(spec_, BGONE_SOURCE_MODELS_DIR));
     display_name_ = path;
     auto model = Model::FromFile(path);
     if (!model.ok()) return model.status().WithContext("cannot load model '" + path + "'");
-    auto segmenter = imaging::IsNetSegmenter::Create(*model);
+    auto segmenter = imaging::IsNetSegmenter::Create(*model, pool);
     if (!segmenter.ok()) {
       return segmenter.status().WithContext("cannot prepare model '" + path + "'");
     }
@@ -122,7 +122,7 @@ Status ProcessJob(const Job& job, Context& ctx, FileResult* result) {
   result->width = image.width;
   result->height = image.height;
 
-  BG_ASSIGN_OR_RETURN(imaging::IsNetSegmenter * segmenter, ctx.segmenter->Get(ctx.progress));
+  BG_ASSIGN_OR_RETURN(imaging::IsNetSegmenter * segmenter, ctx.segmenter->Get(ctx.progress, ctx.pool));
   ctx.progress->Stage("segmenting");
   BG_ASSIGN_OR_RETURN(imaging::Image mask, segmenter->ComputeMask(image, ctx.pool));
 

@@ -74,7 +74,7 @@ StatusOr<Image> MaskFromIsNetOutput(const Tensor& output, int width, int height,
 }
 
 StatusOr<std::unique_ptr<IsNetSegmenter>> IsNetSegmenter::Create(
-    std::shared_ptr<const Model> model) {
+    std::shared_ptr<const Model> model, ThreadPool* pool) {
   if (model == nullptr) return InvalidArgumentError("no model");
   bool dynamically_quantized = false;
   for (const ir::Node& n : model->graph().nodes()) {
@@ -82,6 +82,7 @@ StatusOr<std::unique_ptr<IsNetSegmenter>> IsNetSegmenter::Create(
   }
   SessionOptions options;
   options.outputs = {"output"};
+  options.prepare_pool = pool;
   BG_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
                       Session::Create(std::move(model), {}, options));
   if (session->inputs().size() != 1) {

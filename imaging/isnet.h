@@ -37,8 +37,10 @@ StatusOr<Image> MaskFromIsNetOutput(const Tensor& output, int width, int height,
 class IsNetSegmenter {
  public:
   // Creates the Session, keeping only the graph output named "output" (IS-Net's first output;
-  // its 11 side outputs are pruned).
-  static StatusOr<std::unique_ptr<IsNetSegmenter>> Create(std::shared_ptr<const Model> model);
+  // its 11 side outputs are pruned). `pool`, if given, shares the weight packing (see
+  // SessionOptions::prepare_pool); it is not kept.
+  static StatusOr<std::unique_ptr<IsNetSegmenter>> Create(std::shared_ptr<const Model> model,
+                                                          ThreadPool* pool = nullptr);
 
   // Gray8 mask with the size of `image`.
   // `progress`, if set, gets the inference's estimated fraction done (Session::Run).

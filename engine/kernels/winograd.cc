@@ -1135,7 +1135,9 @@ struct Target {
 Target PickTarget(ConvIsa isa) {
   isa = conv_internal::ResolveIsa(isa);
 #if HWY_ARCH_X86
-  const int64_t supported = hwy::SupportedTargets();
+  // Once: SupportedTargets() runs CPUID, which a virtual machine traps (microseconds a call), and
+  // the direct path's int8 packing asks for the target once per block of a row.
+  static const int64_t supported = hwy::SupportedTargets();
 #if HWY_TARGETS & HWY_AVX3
   if (isa == ConvIsa::kAvx512 && (supported & HWY_AVX3)) {
     return {&N_AVX3::Run, &N_AVX3::WidenHalfsN, &N_AVX3::DequantizeInt8N, "AVX3"};

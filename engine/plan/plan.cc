@@ -1,15 +1,16 @@
 #include "engine/plan/plan.h"
 
-#include "engine/common/load_profile.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <new>
 #include <string>
 #include <utility>
+
+#include "engine/common/load_profile.h"
 
 namespace bgone {
 namespace {
@@ -21,11 +22,74 @@ constexpr bool kPoisonUnwrittenOutputs = true;
 }  // namespace
 
 
-StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
+namespace {
+
+// Convolutions with a constant weight tensor: their kernels do the load's real work (packing,
+// converting), independently of each other.
+bool CreatesInParallel(const ir::Graph& g, const ir::Node& node) {
+  const bool conv = (node.domain.empty() && node.op_type == "Conv") ||
+                    (node.domain == "bgone" && node.op_type == "FusedConv");
+  return conv && node.inputs.size() > 1 && node.inputs[1] != ir::kNoValue &&
+         g.value(node.inputs[1]).constant.has_value();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph, ThreadPool* pool) {
   auto plan = std::unique_ptr<Plan>(new Plan());
   plan->graph_ = std::move(graph);
   ir::Graph& g = plan->graph_;
   BG_ASSIGN_OR_RETURN(std::vector<size_t> order, g.TopologicalOrder());
+  // With several threads, the convolutions' kernels are created first, on all of them: the
+  // heaviest first, each to the thread with the least weight bytes so far (a fixed assignment).
+  // Creation only reads the graph. The weights they packed are released by the loop below as
+  // before, but only once every kernel exists, so the load's peak holds them a little longer.
+  std::vector<std::unique_ptr<Kernel>> early(order.size());
+  std::vector<Status> early_status(order.size());
+  std::vector<uint8_t> created_early(order.size(), 0);  // not vector<bool>: written concurrently
+  const int threads = pool != nullptr ? pool->num_threads() : 1;
+  if (threads > 1) {
+    LoadStopwatch early_watch;
+    std::vector<std::pair<uint64_t, size_t>> heavy;  // (weight bytes, step)
+    for (size_t s = 0; s < order.size(); ++s) {
+      const ir::Node& node = g.nodes()[order[s]];
+      if (CreatesInParallel(g, node)) heavy.emplace_back(g.value(node.inputs[1]).constant->bytes(), s);
+    }
+    std::stable_sort(heavy.begin(), heavy.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<std::vector<size_t>> bucket(static_cast<size_t>(threads));
+    std::vector<uint64_t> load(static_cast<size_t>(threads), 0);
+    for (const auto& [bytes, s] : heavy) {
+      const size_t t = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+      bucket[t].push_back(s);
+      load[t] += bytes + 1;
+      created_early[s] = 1;
+    }
+    ParallelFor(pool, threads, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        for (size_t s : bucket[static_cast<size_t>(t)]) {
+          const size_t n = order[s];
+          const ir::Node& node = g.nodes()[n];
+          try {
+            const OpSchema* schema = FindOpSchema(node.domain, node.op_type);
+            if (schema == nullptr || schema->output_is_view_of_input0) {
+              created_early[s] = 0;  // left to the loop below (which reports it)
+              continue;
+            }
+            InferContext ctx(g, n);
+            auto kernel = schema->create(ctx);
+            if (kernel.ok()) {
+              early[s] = std::move(kernel).value();
+            } else {
+              early_status[s] = kernel.status();
+            }
+          } catch (const std::bad_alloc&) {
+            early_status[s] = ResourceExhaustedError("out of memory while preparing the model");
+          }
+        }
+      }
+    });
+    early_watch.Lap("  kernels of the convolutions, on all threads");
+  }
   std::vector<int64_t> last_use(static_cast<size_t>(g.num_values()), -1);
   for (size_t s = 0; s < order.size(); ++s) {
     for (ir::ValueId in : g.nodes()[order[s]].inputs) {
@@ -55,7 +119,10 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph) {
     if (step.schema == nullptr) {
       return UnsupportedError(g.DescribeNode(step.node) + ": operator not supported");
     }
-    if (!step.schema->output_is_view_of_input0) {
+    if (created_early[s]) {
+      if (!early_status[s].ok()) return early_status[s].WithContext(g.DescribeNode(step.node));
+      step.kernel = std::move(early[s]);
+    } else if (!step.schema->output_is_view_of_input0) {
       InferContext ctx(g, step.node);
       auto kernel = step.schema->create(ctx);
       if (!kernel.ok()) return kernel.status().WithContext(g.DescribeNode(step.node));

@@ -31,8 +31,10 @@ struct MemoryPlanStats {
 
 class Plan {
  public:
-  // `graph` must have been through shape inference (every value has a concrete shape).
-  static StatusOr<std::unique_ptr<Plan>> Build(ir::Graph graph);
+  // `graph` must have been through shape inference (every value has a concrete shape). With a
+  // `pool` of several threads, the convolutions' kernels (which pack or convert their weights)
+  // are created on all of them; the kernels are the same either way.
+  static StatusOr<std::unique_ptr<Plan>> Build(ir::Graph graph, ThreadPool* pool = nullptr);
 
   const ir::Graph& graph() const { return graph_; }
   size_t num_steps() const { return steps_.size(); }

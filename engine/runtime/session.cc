@@ -119,7 +119,7 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     }
     for (ir::ValueId id : g.inputs()) session->inputs_.push_back(InfoOf(g.value(id)));
     for (ir::ValueId id : g.outputs()) session->outputs_.push_back(InfoOf(g.value(id)));
-    BG_ASSIGN_OR_RETURN(session->plan_, Plan::Build(std::move(g)));
+    BG_ASSIGN_OR_RETURN(session->plan_, Plan::Build(std::move(g), options.prepare_pool));
     watch.Lap("plan + kernels");
     session->stats_.packed_constant_bytes_freed = session->plan_->constant_bytes_released();
     session->stats_.weight_bytes -= session->stats_.packed_constant_bytes_freed;

@@ -57,6 +57,9 @@ struct SessionOptions {
   // Fuse Conv+Relu and the ConvInteger dequantisation chain (bit-identical results, less memory
   // traffic). Off only to compare against the unfused graph.
   bool fuse = true;
+  // Optional: with several threads, Create makes the convolutions' kernels (weight packing) on
+  // all of them (Plan::Build). Used only during Create; the same session either way.
+  ThreadPool* prepare_pool = nullptr;
 };
 
 struct SessionStats {
