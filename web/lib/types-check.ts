@@ -15,6 +15,7 @@ async function check(file: File, bitmap: ImageBitmap, data: ImageData): Promise<
     onProgress: (p: Progress) => { if (p.stage === 'download') console.log(p.loaded, p.total); },
   });
   const ready: PreloadResult = await preload({ model: 'medium', modelBaseUrl: '/models/' });
+  const warm: boolean = (await preload({ model: 'w4', ifStored: true })).loaded && ready.loaded;
   const size: number = MODELS.small.size;
   const name: PinnedModelName = DEFAULT_MODEL;
   const picker: string[] = (Object.keys(MODELS) as PinnedModelName[]).map(

@@ -86,6 +86,20 @@ async function open(path = '/') {
   return opened;
 }
 
+test('preload({ifStored: true}) on a first visit downloads nothing and loads nothing',
+  { skip, timeout: INFERENCE_TIMEOUT }, async () => {
+    const { page, requests } = await open('/');
+    const r = await page.evaluate(async () => {
+      const stages = [];
+      const pre = await bgone.preload({ modelBaseUrl: '/models/', ifStored: true, onProgress: (p) => stages.push(p.stage) });
+      bgone.dispose();
+      return { pre, stages };
+    });
+    assert.equal(r.pre.loaded, false);
+    assert.deepEqual(r.stages, []);
+    assert.deepEqual(modelRequests(requests), [], 'no model download');
+  });
+
 test('removeBackground: the sample with the default model (w4, gzipped) gives a PNG whose alpha matches the native CLI mask',
   { skip, timeout: INFERENCE_TIMEOUT }, async () => {
     const { page, requests } = await open('/');
@@ -157,6 +171,23 @@ test('model store: the model is in OPFS and a later visit loads it without a mod
     assert.deepEqual({ flavor: r.pre.flavor, threads: r.pre.threads }, { flavor: 'st', threads: 1 });
     assert.ok(r.pre.timings && r.pre.timings.create_ms > 0, 'preload reports its timings');
     assert.deepEqual(r.stages, ['load']);
+    assert.equal(r.pre.loaded, true);
+    assert.deepEqual(modelRequests(requests), []);
+  });
+
+test('model store: preload({ifStored: true}) on a later visit loads the stored model, and the next call reuses it',
+  { skip, timeout: INFERENCE_TIMEOUT }, async () => {
+    const { page, requests } = await open('/');
+    const r = await page.evaluate(async () => {
+      const pre = await bgone.preload({ modelBaseUrl: '/models/', ifStored: true });
+      const stages = [];
+      const again = await bgone.preload({ modelBaseUrl: '/models/', onProgress: (p) => stages.push(p.stage) });
+      return { pre, again, stages };
+    });
+    assert.equal(r.pre.loaded, true);
+    assert.ok(r.pre.timings && r.pre.timings.create_ms > 0);
+    assert.equal(r.again.loaded, true);
+    assert.deepEqual(r.stages, [], 'the engine already held the model');
     assert.deepEqual(modelRequests(requests), []);
   });
 

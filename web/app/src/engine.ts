@@ -20,6 +20,16 @@ export function loadLibrary(): Promise<Library> {
 /** The models are served from dist/models/, beside the app. */
 export const MODEL_BASE_URL = new URL('./models/', document.baseURI).href;
 
+/**
+ * Starts the engine with `model` if the model is already in the local store (a returning
+ * visitor), so the first photo starts at once; never downloads. Resolves to whether it loaded.
+ */
+export async function warmUp(model: ModelName): Promise<boolean> {
+  const lib = await loadLibrary();
+  const result = await lib.preload({ model, modelBaseUrl: MODEL_BASE_URL, ifStored: true });
+  return result.loaded;
+}
+
 /** A transparent PNG cut-out of the photo. */
 export async function removeBackground(
   input: Blob,

@@ -1,5 +1,5 @@
 // The bgone web app: a queue of photos, each cut out on this device by the bgone library.
-import { DEFAULT_MODEL, MODEL_NAMES, loadLibrary, removeBackground, type ModelName, type Progress } from './engine';
+import { DEFAULT_MODEL, MODEL_NAMES, loadLibrary, removeBackground, warmUp, type ModelName, type Progress } from './engine';
 import { drawComposite, encodeComposite, type Background } from './compose';
 import { setBusyCheck, setUpServiceWorker } from './offline';
 import { openStore, type ResultStore } from './store';
@@ -69,9 +69,23 @@ const savedModel = localStorage.getItem(MODEL_KEY);
 if (MODEL_NAMES.includes(savedModel as ModelName)) {
   ($<HTMLInputElement>(`model-${savedModel}`)).checked = true;
 }
+// A returning visitor's model is loaded as the page opens (from the local store only: nothing is
+// downloaded before the first photo), so that photo starts at once. body[data-warm] names it.
+function warmUpEngine(): void {
+  const name = model();
+  void warmUp(name)
+    .then((loaded) => {
+      if (loaded && model() === name) document.body.dataset.warm = name;
+    })
+    .catch(() => { /* the first photo reports any error */ });
+}
 options.addEventListener('change', (event) => {
   const target = event.target as HTMLInputElement;
-  if (target.name === 'model') localStorage.setItem(MODEL_KEY, target.value);
+  if (target.name === 'model') {
+    localStorage.setItem(MODEL_KEY, target.value);
+    delete document.body.dataset.warm;
+    warmUpEngine();
+  }
   if (target === bgColor) $<HTMLInputElement>('bg-color').checked = true;
   void refreshViews();
 });
@@ -459,4 +473,5 @@ void loadLibrary()
     }
   })
   .catch((err) => announce(`The engine could not load: ${(err as Error).message}`));
+warmUpEngine();
 document.body.dataset.ready = '1';

@@ -152,7 +152,17 @@ export declare function removeBackground(
   options?: RemoveBackgroundOptions,
 ): Promise<Blob | ImageData | MaskArray>;
 
+export interface PreloadOptions extends CommonOptions {
+  /** Load the model only if it is already in the local store (a returning visitor), and never
+   *  download it: the result then says loaded: false. For warming the engine up when a page
+   *  opens without spending the visitor's data. A stored entry that fails its SHA-256 check is
+   *  deleted (the next call downloads the model again). Default false. */
+  ifStored?: boolean;
+}
+
 export interface PreloadResult {
+  /** Whether the engine now holds the model (always true without ifStored). */
+  loaded: boolean;
   /** 'mt' (threaded build) or 'st'. */
   flavor: 'mt' | 'st';
   /** Threads the engine uses. */
@@ -168,7 +178,7 @@ export interface PreloadResult {
 }
 
 /** Fetches or loads the model and starts the engine for these options, ahead of use. */
-export declare function preload(options?: CommonOptions): Promise<PreloadResult>;
+export declare function preload(options?: PreloadOptions): Promise<PreloadResult>;
 
 /** Terminates the worker and frees the engine; pending calls reject with "bgone: disposed".
  *  The next call starts a new worker. */

@@ -257,11 +257,12 @@ export async function removeBackground(input, options = {}) {
 
 /**
  * Downloads (or loads from the local store) the model and starts the engine, so the first
- * removeBackground() call with the same model and threads starts at once.
+ * removeBackground() call with the same model and threads starts at once. With ifStored: true,
+ * only a model already in the local store is loaded; nothing is downloaded. See index.d.ts.
  */
 export async function preload(options = {}) {
   const opts = normalize(options);
-  return call('preload', { options: opts }, options.onProgress);
+  return call('preload', { options: opts, ifStored: options.ifStored === true }, options.onProgress);
 }
 
 /** Stops the worker and frees the engine; pending calls reject. The next call starts afresh. */

@@ -99,6 +99,14 @@ async function cacheStore() {
   };
 }
 
+/** Thrown by loadModelBytes(..., {storedOnly: true}) when the store has no usable entry. */
+export class NotStoredError extends Error {
+  constructor() {
+    super('bgone: the model is not in the local store');
+    this.name = 'NotStoredError';
+  }
+}
+
 /** storage: 'auto' (OPFS, else Cache Storage), 'opfs', 'cache' or 'none'. */
 export async function openStore(storage = 'auto') {
   if (storage === 'none') return null;
@@ -351,6 +359,7 @@ export async function loadModelBytes(spec, storage, onProgress, log = console.wa
     const entry = await readStored(store, spec, log);
     if (entry) return { bytes: entry.bytes, source: store.kind, verify: () => entry.verify(entry.bytes) };
   }
+  if (options.storedOnly) throw new NotStoredError();
   const bytes = await download(spec, onProgress);
   if (store) {
     try {

@@ -5,7 +5,7 @@
 // Messages out: {id, type: 'progress', progress} | {id, type: 'done', result}
 //               | {id, type: 'error', message}
 
-import { loadModelBytes } from './store.js';
+import { loadModelBytes, NotStoredError } from './store.js';
 
 // Explicit URLs (not built from variables) so bundlers that understand
 // `new URL('./x', import.meta.url)` copy these files along.
@@ -136,7 +136,11 @@ function createSegmenter(M, bytes, threads, afterCopy = () => {}) {
   }
 }
 
-async function getSegmenter(options, progress) {
+/**
+ * The segmenter for these options, created if needed. storedOnly: load the model only from the
+ * local store (never download it); returns null when it is not there or fails its check.
+ */
+async function getSegmenter(options, progress, storedOnly = false) {
   const spec = options.model;
   const flavor = flavorFor(options.threads);
   const key = `${flavor}|${options.wasmBaseUrl || ''}|${spec.sha256}|${options.threads}`;
@@ -146,7 +150,8 @@ async function getSegmenter(options, progress) {
   let modelMs = 0;
   const [M, model] = await Promise.all([
     loadModule(flavor, options.wasmBaseUrl).then((m) => { moduleMs = performance.now() - t0; return m; }),
-    loadModelBytes(spec, options.storage, progress).then((m) => { modelMs = performance.now() - t0; return m; }),
+    loadModelBytes(spec, options.storage, progress, console.warn, { storedOnly })
+      .then((m) => { modelMs = performance.now() - t0; return m; }),
   ]);
   const t1 = performance.now();
   progress({ stage: 'load' });
@@ -170,6 +175,7 @@ async function getSegmenter(options, progress) {
   if (!verified) verified = model.verify();  // the copy into the heap failed
   if (!(await verified)) {
     if (ptr) M._bgone_segmenter_destroy(ptr);
+    if (storedOnly) return null;  // the bad entry is gone; a later call downloads the model
     const fresh = await loadModelBytes(spec, options.storage, progress, console.warn, { skipStore: true });
     source = fresh.source;
     progress({ stage: 'load' });
@@ -336,8 +342,17 @@ function transferables(result) {
 async function handle(msg) {
   const progress = (p) => self.postMessage({ id: msg.id, type: 'progress', progress: p });
   if (msg.type === 'preload') {
-    const seg = await getSegmenter(msg.options, progress);
+    let seg;
+    try {
+      seg = await getSegmenter(msg.options, progress, msg.ifStored === true);
+    } catch (e) {
+      if (!(e instanceof NotStoredError)) throw e;
+      seg = null;
+    }
+    const flavor = flavorFor(msg.options.threads);
+    if (!seg) return { loaded: false, flavor, threads: flavor === 'mt' ? msg.options.threads : 1 };
     return {
+      loaded: true,
       flavor: seg.flavor,
       threads: seg.flavor === 'mt' ? msg.options.threads : 1,
       timings: seg.timings,
