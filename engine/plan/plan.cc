@@ -19,10 +19,6 @@ constexpr bool kPoisonUnwrittenOutputs = false;
 #else
 constexpr bool kPoisonUnwrittenOutputs = true;
 #endif
-}  // namespace
-
-
-namespace {
 
 // Convolutions with a constant weight tensor: their kernels do the load's real work (packing,
 // converting), independently of each other.
@@ -31,6 +27,15 @@ bool CreatesInParallel(const ir::Graph& g, const ir::Node& node) {
                     (node.domain == "bgone" && node.op_type == "FusedConv");
   return conv && node.inputs.size() > 1 && node.inputs[1] != ir::kNoValue &&
          g.value(node.inputs[1]).constant.has_value();
+}
+
+// The kernel of node `n` (whose op has a schema that is not a view), with the node named in
+// an error.
+StatusOr<std::unique_ptr<Kernel>> CreateKernel(ir::Graph& g, size_t n, const OpSchema& schema) {
+  InferContext ctx(g, n);
+  auto kernel = schema.create(ctx);
+  if (!kernel.ok()) return kernel.status().WithContext(g.DescribeNode(n));
+  return kernel;
 }
 
 }  // namespace
@@ -46,14 +51,17 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph, ThreadPool* pool) {
   // before, but only once every kernel exists, so the load's peak holds them a little longer.
   std::vector<std::unique_ptr<Kernel>> early(order.size());
   std::vector<Status> early_status(order.size());
-  std::vector<uint8_t> created_early(order.size(), 0);  // not vector<bool>: written concurrently
+  std::vector<bool> created_early(order.size(), false);  // set before the parallel part only
   const int threads = pool != nullptr ? pool->num_threads() : 1;
   if (threads > 1) {
     LoadStopwatch early_watch;
     std::vector<std::pair<uint64_t, size_t>> heavy;  // (weight bytes, step)
     for (size_t s = 0; s < order.size(); ++s) {
       const ir::Node& node = g.nodes()[order[s]];
-      if (CreatesInParallel(g, node)) heavy.emplace_back(g.value(node.inputs[1]).constant->bytes(), s);
+      const OpSchema* schema = FindOpSchema(node.domain, node.op_type);
+      if (schema != nullptr && !schema->output_is_view_of_input0 && CreatesInParallel(g, node)) {
+        heavy.emplace_back(g.value(node.inputs[1]).constant->bytes(), s);
+      }
     }
     std::stable_sort(heavy.begin(), heavy.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     std::vector<std::vector<size_t>> bucket(static_cast<size_t>(threads));
@@ -62,28 +70,22 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph, ThreadPool* pool) {
       const size_t t = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
       bucket[t].push_back(s);
       load[t] += bytes + 1;
-      created_early[s] = 1;
+      created_early[s] = true;
     }
     ParallelFor(pool, threads, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t) {
         for (size_t s : bucket[static_cast<size_t>(t)]) {
-          const size_t n = order[s];
-          const ir::Node& node = g.nodes()[n];
+          const ir::Node& node = g.nodes()[order[s]];
           try {
-            const OpSchema* schema = FindOpSchema(node.domain, node.op_type);
-            if (schema == nullptr || schema->output_is_view_of_input0) {
-              created_early[s] = 0;  // left to the loop below (which reports it)
-              continue;
-            }
-            InferContext ctx(g, n);
-            auto kernel = schema->create(ctx);
+            auto kernel = CreateKernel(g, order[s], *FindOpSchema(node.domain, node.op_type));
             if (kernel.ok()) {
               early[s] = std::move(kernel).value();
             } else {
               early_status[s] = kernel.status();
             }
-          } catch (const std::bad_alloc&) {
-            early_status[s] = ResourceExhaustedError("out of memory while preparing the model");
+          } catch (const std::bad_alloc&) {  // ParallelFor's functions must not throw
+            early_status[s] = ResourceExhaustedError("out of memory while preparing the model")
+                                  .WithContext(g.DescribeNode(order[s]));
           }
         }
       }
@@ -120,13 +122,10 @@ StatusOr<std::unique_ptr<Plan>> Plan::Build(ir::Graph graph, ThreadPool* pool) {
       return UnsupportedError(g.DescribeNode(step.node) + ": operator not supported");
     }
     if (created_early[s]) {
-      if (!early_status[s].ok()) return early_status[s].WithContext(g.DescribeNode(step.node));
+      if (!early_status[s].ok()) return early_status[s];
       step.kernel = std::move(early[s]);
     } else if (!step.schema->output_is_view_of_input0) {
-      InferContext ctx(g, step.node);
-      auto kernel = step.schema->create(ctx);
-      if (!kernel.ok()) return kernel.status().WithContext(g.DescribeNode(step.node));
-      step.kernel = std::move(kernel).value();
+      BG_ASSIGN_OR_RETURN(step.kernel, CreateKernel(g, step.node, *step.schema));
       if (watch.enabled()) {
         auto& [ms, count] = create_ms[node.op_type];
         ms += watch.LapMs();
