@@ -349,14 +349,9 @@ async function handle(msg) {
       if (!(e instanceof NotStoredError)) throw e;
       seg = null;
     }
-    const flavor = flavorFor(msg.options.threads);
-    if (!seg) return { loaded: false, flavor, threads: flavor === 'mt' ? msg.options.threads : 1 };
-    return {
-      loaded: true,
-      flavor: seg.flavor,
-      threads: seg.flavor === 'mt' ? msg.options.threads : 1,
-      timings: seg.timings,
-    };
+    const flavor = flavorFor(msg.options.threads);  // a segmenter's own flavor is this one too
+    const threads = flavor === 'mt' ? msg.options.threads : 1;
+    return seg ? { loaded: true, flavor, threads, timings: seg.timings } : { loaded: false, flavor, threads };
   }
   if (msg.type === 'run') return run(msg.input, msg.options, progress);
   throw new Error(`bgone: unknown request ${msg.type}`);
