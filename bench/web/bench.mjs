@@ -38,7 +38,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const ORT_DIST = path.join(ROOT, 'node_modules/onnxruntime-web/dist');
 const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 // BGONE_BENCH_WASM_DIR: another engine build for experiments (e.g. one built with
-// -DBGONE_PROFILE_LOAD_DEFAULT=1, whose load-stage times then appear as worker lines).
+// -DBGONE_PROFILE_LOAD_DEFAULT=1, whose load-stage times then appear in the log as page lines).
 const ENGINE_DIR = process.env.BGONE_BENCH_WASM_DIR ? path.resolve(process.env.BGONE_BENCH_WASM_DIR)
   : path.join(ROOT, 'build/wasm/wasm');
 const ENGINE_FILES = ['bgone-st.js', 'bgone-st.wasm', 'bgone-mt.js', 'bgone-mt.wasm', 'bgone-mt.worker.js', 'package.json'];
