@@ -191,6 +191,7 @@ async function getSegmenter(options, progress, storedOnly = false) {
     timings: {
       load_ms: t1 - t0, module_ms: moduleMs, model_bytes_ms: modelMs,
       create_ms: t2 - t1, verify_wait_ms: t3 - t2,
+      heap_bytes: heapU8(M).length,  // the WebAssembly heap once the segmenter exists
     },
   };
   return current;
