@@ -230,3 +230,26 @@ derive "$MODELS/isnet-w4.onnx" "$ROOT/tools/quantize_weights.py" "$MODELS/isnet-
 for name in isnet-w4.onnx isnet-w8.onnx isnet-fp16.onnx isnet-q8.onnx; do
   gzip_copy "$MODELS/$name"
 done
+
+# MediaPipe's TFLite models (Apache-2.0) for passport photos, copied from the pinned npm packages
+# that `npm ci` installed (@mediapipe/face_detection 0.4.1657300184, @mediapipe/selfie_segmentation
+# 0.1.1675465747; shared/docs/FACTS.md): path under node_modules/@mediapipe, size, sha256.
+MEDIAPIPE_ENTRIES=(
+  "face_detection/face_detection_short_range.tflite 229032 3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633"
+  "face_detection/face_detection_full_range.tflite 1083984 99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3"
+  "selfie_segmentation/selfie_segmentation.tflite 249024 8d13b7fae74af625c641226813616a2117bd6bca19eb3b75574621fc08557f27"
+)
+for entry in "${MEDIAPIPE_ENTRIES[@]}"; do
+  read -r rel size sha <<<"$entry"
+  out="$MODELS/$(basename "$rel")"
+  if check_file "$out" "$size" "$sha" >/dev/null; then
+    say "$(basename "$out") ok"
+    continue
+  fi
+  src="$ROOT/node_modules/@mediapipe/$rel"
+  check_file "$src" "$size" "$sha" || die "node_modules/@mediapipe/$rel is missing or altered (run npm ci)"
+  cp -f "$src" "$out.tmp"
+  mv -f "$out.tmp" "$out"
+  check_file "$out" "$size" "$sha" || die "copying $(basename "$out") failed"
+  say "$(basename "$out") copied from @mediapipe/$(dirname "$rel")"
+done

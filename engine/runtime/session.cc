@@ -4,6 +4,7 @@
 
 #include "engine/common/load_profile.h"
 #include "engine/import/onnx_import.h"
+#include "engine/import/tflite_import.h"
 #include "engine/passes/passes.h"
 #include "engine/plan/plan.h"
 
@@ -31,7 +32,8 @@ StatusOr<std::shared_ptr<const Model>> Model::FromGraph(ir::Graph graph) {
 StatusOr<std::shared_ptr<const Model>> Model::FromBytes(const uint8_t* data, size_t size) {
   try {
     LoadStopwatch watch;
-    BG_ASSIGN_OR_RETURN(ir::Graph graph, ImportOnnxModel(data, size));
+    BG_ASSIGN_OR_RETURN(ir::Graph graph, LooksLikeTflite(data, size) ? ImportTfliteModel(data, size)
+                                                                     : ImportOnnxModel(data, size));
     watch.Lap("import");
     return FromGraph(std::move(graph));
   } catch (const std::bad_alloc&) {
@@ -43,7 +45,9 @@ StatusOr<std::shared_ptr<const Model>> Model::FromSharedBytes(std::shared_ptr<co
                                                               const uint8_t* data, size_t size) {
   try {
     LoadStopwatch watch;
-    BG_ASSIGN_OR_RETURN(ir::Graph graph, ImportOnnxModel(data, size, std::move(owner)));
+    BG_ASSIGN_OR_RETURN(ir::Graph graph, LooksLikeTflite(data, size)
+                                             ? ImportTfliteModel(data, size)
+                                             : ImportOnnxModel(data, size, std::move(owner)));
     watch.Lap("import");
     return FromGraph(std::move(graph));
   } catch (const std::bad_alloc&) {
