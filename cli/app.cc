@@ -8,6 +8,7 @@
 #include <new>
 #include <thread>
 
+#include "cli/face_commands.h"
 #include "cli/files.h"
 #include "cli/image_io.h"
 #include "cli/models.h"
@@ -258,6 +259,9 @@ int Run(const CliOptions& o, const char* argv0) {
 
 int RunCli(const std::vector<std::string>& args, const char* argv0) {
   try {
+    if (!args.empty() && args[0] == "faces") {
+      return RunFacesCommand(std::vector<std::string>(args.begin() + 1, args.end()), argv0);
+    }
     StatusOr<CliOptions> parsed = ParseCommandLine(args);
     if (!parsed.ok()) return UsageError(parsed.status().message());
     const CliOptions& o = *parsed;

@@ -3,6 +3,7 @@
 #include <vips/vips.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -221,8 +222,10 @@ StatusOr<std::vector<uint8_t>> EncodeImage(const imaging::Image& image,
                                                 ? VIPS_INTERPRETATION_B_W
                                                 : VIPS_INTERPRETATION_sRGB;
   BG_ASSIGN_OR_RETURN(ImagePtr tagged, Apply("tagging pixels", [&](VipsImage** out) {
+                        // libvips keeps resolution in pixels per millimetre.
+                        const double ppmm = options.dpi > 0 ? options.dpi / 25.4 : 1.0;
                         return vips_copy(wrapped.get(), out, "interpretation", interpretation,
-                                         nullptr);
+                                         "xres", ppmm, "yres", ppmm, nullptr);
                       }));
   void* buffer = nullptr;
   size_t length = 0;
@@ -258,6 +261,17 @@ StatusOr<std::vector<uint8_t>> EncodeImage(const imaging::Image& image,
     return ResourceExhaustedError("out of memory while encoding");
   }
   g_free(buffer);
+  // libvips (8.14) writes no JFIF segment when stripping metadata, so the print resolution goes
+  // in a JFIF APP0 segment of our own right after SOI: "JFIF\0", version 1.1, units 1 (dots per
+  // inch), x and y density, no thumbnail.
+  if (options.format == OutputFormat::kJpeg && options.dpi > 0 && bytes.size() >= 4 &&
+      bytes[0] == 0xFF && bytes[1] == 0xD8 && !(bytes[2] == 0xFF && bytes[3] == 0xE0)) {
+    const auto d = static_cast<uint16_t>(std::clamp(std::lround(options.dpi), 1L, 65535L));
+    const uint8_t app0[18] = {0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01, 0x01,
+                              static_cast<uint8_t>(d >> 8), static_cast<uint8_t>(d & 0xFF),
+                              static_cast<uint8_t>(d >> 8), static_cast<uint8_t>(d & 0xFF), 0x00, 0x00};
+    bytes.insert(bytes.begin() + 2, app0, app0 + sizeof app0);
+  }
   return bytes;
 }
 

@@ -33,10 +33,13 @@ StatusOr<imaging::Image> DecodeImageFile(const std::string& path, const DecodeOp
 struct EncodeOptions {
   OutputFormat format = OutputFormat::kPng;
   int quality = 0;  // 0 = default: lossless WebP, JPEG 90
+  // > 0: the print resolution written into the file (JPEG JFIF density in dots per inch, PNG
+  // pHYs in pixels per metre, WebP none); 0 keeps libvips's default of 1 pixel per millimetre.
+  double dpi = 0;
 };
 
 // Encodes Gray8, Rgb8 or Rgba8 (Rgba8 is refused for JPEG, which has no alpha). No metadata is
-// written; pixels are sRGB.
+// written but the resolution when options.dpi is set; pixels are sRGB.
 StatusOr<std::vector<uint8_t>> EncodeImage(const imaging::Image& image,
                                            const EncodeOptions& options);
 

@@ -24,6 +24,9 @@ StatusOr<std::string> ResolveModelPath(const std::string& spec,
   if (spec == "small") file = "isnet-q8.onnx";
   if (spec == "w8") file = "isnet-w8.onnx";
   if (spec == "w4") file = "isnet-w4.onnx";
+  // MediaPipe's BlazeFace detectors (Apache-2.0), for `bgone faces` and `bgone passport`.
+  if (spec == "face-short") file = "face_detection_short_range.tflite";
+  if (spec == "face-full") file = "face_detection_full_range.tflite";
   if (file.empty()) {
     if (IsRegularFile(spec)) return spec;
     return IoError("model '" + spec +

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "tests/cli/cli_test_util.h"
 
@@ -74,6 +77,56 @@ TEST(ImageIoTest, GrayMaskPngHasOneBand) {
   for (size_t i = 0; i < gray.pixels.size(); ++i) {
     ASSERT_EQ(decoded->pixels[i * 3], gray.pixels[i]);
     ASSERT_EQ(decoded->pixels[i * 3 + 2], gray.pixels[i]);
+  }
+}
+
+// Reads the resolution straight from the bytes: JPEG's JFIF APP0 segment (units, x/y density)
+// and PNG's pHYs chunk (pixels per unit, unit 1 = metre).
+struct Resolution {
+  int units = -1;
+  uint32_t x = 0, y = 0;
+};
+uint32_t BigEndian(const std::vector<uint8_t>& b, size_t at, int n) {
+  uint32_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | b.at(at + static_cast<size_t>(i));
+  return v;
+}
+Resolution JfifDensity(const std::vector<uint8_t>& b) {
+  // SOI, then APP0: FF E0, length, "JFIF\0", version (2), units, Xdensity, Ydensity.
+  if (b.size() < 20 || b[2] != 0xFF || b[3] != 0xE0 || std::string(b.begin() + 6, b.begin() + 10) != "JFIF") return {};
+  return {b[13], BigEndian(b, 14, 2), BigEndian(b, 16, 2)};
+}
+Resolution PngPhys(const std::vector<uint8_t>& b) {
+  for (size_t at = 8; at + 12 <= b.size();) {
+    const uint32_t len = BigEndian(b, at, 4);
+    if (std::string(b.begin() + static_cast<long>(at) + 4, b.begin() + static_cast<long>(at) + 8) == "pHYs" && len == 9)
+      return {b[at + 16], BigEndian(b, at + 8, 4), BigEndian(b, at + 12, 4)};
+    at += 12 + static_cast<size_t>(len);
+  }
+  return {};
+}
+
+TEST(ImageIoTest, WritesPrintResolution) {
+  InitVipsOnce();
+  const imaging::Image rgb = RandomImage(20, 10, imaging::PixelFormat::kRgb8, 3);
+  for (double dpi : {254.0, 300.0, 600.0}) {
+    SCOPED_TRACE(dpi);
+    EncodeOptions o;
+    o.dpi = dpi;
+    o.format = OutputFormat::kJpeg;
+    auto jpeg = EncodeImage(rgb, o);
+    ASSERT_TRUE(jpeg.ok());
+    const Resolution j = JfifDensity(*jpeg);
+    EXPECT_EQ(j.units, 1);  // dots per inch
+    EXPECT_EQ(j.x, static_cast<uint32_t>(dpi));
+    EXPECT_EQ(j.y, static_cast<uint32_t>(dpi));
+    o.format = OutputFormat::kPng;
+    auto png = EncodeImage(rgb, o);
+    ASSERT_TRUE(png.ok());
+    const Resolution p = PngPhys(*png);
+    EXPECT_EQ(p.units, 1);  // metre
+    EXPECT_EQ(p.x, static_cast<uint32_t>(std::lround(dpi / 0.0254)));
+    EXPECT_EQ(p.y, p.x);
   }
 }
 

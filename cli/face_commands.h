@@ -1,0 +1,23 @@
+// `bgone faces` and `bgone passport`: subcommands with their own arguments (cli/app.cc hands
+// them everything after the subcommand's name).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/common/status.h"
+#include "engine/runtime/thread_pool.h"
+#include "imaging/face_detect.h"
+
+namespace bgone::cli {
+
+// `spec`: face-short, face-full (cli/models.h) or a path.
+StatusOr<std::unique_ptr<imaging::FaceDetector>> LoadFaceDetector(const std::string& spec, ThreadPool* pool);
+
+// One detection as a JSON object: score, box {x, y, width, height} and six [x, y] keypoints.
+std::string FaceJson(const imaging::FaceDetection& d);
+
+int RunFacesCommand(const std::vector<std::string>& args, const char* argv0);
+
+}  // namespace bgone::cli

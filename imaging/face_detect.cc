@@ -1,0 +1,186 @@
+#include "imaging/face_detect.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "imaging/resize.h"
+
+namespace bgone::imaging {
+namespace {
+
+constexpr int kValuesPerAnchor = 16;  // box (4) + 6 keypoints x 2
+constexpr int kKeypoints = 6;
+constexpr float kScoreClip = 100.0f;
+
+struct Letterbox {
+  // Normalised padding of the model input on each side.
+  float left = 0, top = 0, right = 0, bottom = 0;
+};
+
+// Step 1: the photo scaled to fit size x size, centred on black, as NCHW float in [-1, 1].
+StatusOr<Tensor> LetterboxInput(const Image& image, int size, ThreadPool* pool, Letterbox* box) {
+  BG_RETURN_IF_ERROR(ValidateImage(image));
+  const double scale = std::min(static_cast<double>(size) / image.width, static_cast<double>(size) / image.height);
+  const int w = std::clamp(static_cast<int>(std::lround(image.width * scale)), 1, size);
+  const int h = std::clamp(static_cast<int>(std::lround(image.height * scale)), 1, size);
+  BG_ASSIGN_OR_RETURN(Image small, ResizeBilinear(image, w, h, pool));
+  const int x0 = (size - w) / 2, y0 = (size - h) / 2;
+  box->left = static_cast<float>(x0) / size;
+  box->right = static_cast<float>(size - w - x0) / size;
+  box->top = static_cast<float>(y0) / size;
+  box->bottom = static_cast<float>(size - h - y0) / size;
+  BG_ASSIGN_OR_RETURN(Tensor t, Tensor::AllocateUninitialized(DType::kFloat32, {1, 3, size, size}));
+  float* d = t.data<float>();
+  std::fill(d, d + t.size(), -1.0f);  // black borders
+  const int ch = small.channels();
+  const size_t plane = static_cast<size_t>(size) * size;
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* row = small.row(y);
+    for (int x = 0; x < w; ++x) {
+      const uint8_t* p = row + static_cast<size_t>(x) * ch;
+      const size_t at = static_cast<size_t>(y + y0) * size + (x + x0);
+      for (int c = 0; c < 3; ++c) d[c * plane + at] = p[ch >= 3 ? c : 0] / 127.5f - 1.0f;
+    }
+  }
+  return t;
+}
+
+float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+}  // namespace
+
+std::vector<FaceAnchor> BlazeFaceAnchors(BlazeFaceKind kind) {
+  // Layers with equal strides share one grid; per layer, one anchor for aspect ratio 1 plus one
+  // for the interpolated scale when interpolated_scale_aspect_ratio > 0 (short range only).
+  const int input = kind == BlazeFaceKind::kShortRange ? 128 : 192;
+  const std::vector<int> strides = kind == BlazeFaceKind::kShortRange ? std::vector<int>{8, 16, 16, 16} : std::vector<int>{4};
+  const int per_layer = kind == BlazeFaceKind::kShortRange ? 2 : 1;
+  std::vector<FaceAnchor> anchors;
+  for (size_t i = 0; i < strides.size();) {
+    size_t j = i;
+    while (j < strides.size() && strides[j] == strides[i]) ++j;
+    const int per_cell = per_layer * static_cast<int>(j - i);
+    const int grid = (input + strides[i] - 1) / strides[i];
+    for (int y = 0; y < grid; ++y)
+      for (int x = 0; x < grid; ++x)
+        for (int k = 0; k < per_cell; ++k)
+          anchors.push_back({(x + 0.5f) / grid, (y + 0.5f) / grid});
+    i = j;
+  }
+  return anchors;
+}
+
+float BoxIoU(const FaceDetection& a, const FaceDetection& b) {
+  const float ix = std::max(0.0f, std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x));
+  const float iy = std::max(0.0f, std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y));
+  const float inter = ix * iy;
+  const float uni = a.width * a.height + b.width * b.height - inter;
+  return uni > 0 ? inter / uni : 0.0f;
+}
+
+std::vector<FaceDetection> WeightedNonMaxSuppression(std::vector<FaceDetection> d, float iou_threshold) {
+  // Stable order so equal scores resolve the same way everywhere.
+  std::stable_sort(d.begin(), d.end(), [](const FaceDetection& a, const FaceDetection& b) { return a.score > b.score; });
+  std::vector<FaceDetection> out;
+  std::vector<FaceDetection> rest;
+  while (!d.empty()) {
+    const FaceDetection best = d.front();
+    double wsum = 0, x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    std::array<double, 2 * kKeypoints> kp{};
+    rest.clear();
+    for (const FaceDetection& c : d) {
+      if (&c != &d.front() && BoxIoU(best, c) <= iou_threshold) {
+        rest.push_back(c);
+        continue;
+      }
+      const double w = c.score;
+      wsum += w;
+      x0 += w * c.x;
+      y0 += w * c.y;
+      x1 += w * (c.x + c.width);
+      y1 += w * (c.y + c.height);
+      for (int k = 0; k < kKeypoints; ++k) {
+        kp[2 * k] += w * c.keypoints[k].x;
+        kp[2 * k + 1] += w * c.keypoints[k].y;
+      }
+    }
+    FaceDetection merged = best;
+    if (wsum > 0) {
+      merged.x = static_cast<float>(x0 / wsum);
+      merged.y = static_cast<float>(y0 / wsum);
+      merged.width = static_cast<float>((x1 - x0) / wsum);
+      merged.height = static_cast<float>((y1 - y0) / wsum);
+      for (int k = 0; k < kKeypoints; ++k)
+        merged.keypoints[k] = {static_cast<float>(kp[2 * k] / wsum), static_cast<float>(kp[2 * k + 1] / wsum)};
+    }
+    out.push_back(merged);
+    d.swap(rest);
+  }
+  return out;
+}
+
+StatusOr<std::unique_ptr<FaceDetector>> FaceDetector::Create(std::shared_ptr<const Model> model, ThreadPool* pool) {
+  if (!model) return InvalidArgumentError("face detector: no model");
+  const auto inputs = model->inputs();
+  const auto outputs = model->outputs();
+  if (inputs.size() != 1 || inputs[0].shape.size() != 4 || inputs[0].shape[1] != 3 ||
+      inputs[0].shape[2] != inputs[0].shape[3] || (inputs[0].shape[2] != 128 && inputs[0].shape[2] != 192))
+    return InvalidArgumentError("face detector: not a BlazeFace model (expected one input [1, 3, 128, 128] or [1, 3, 192, 192])");
+  auto det = std::unique_ptr<FaceDetector>(new FaceDetector());
+  det->size_ = static_cast<int>(inputs[0].shape[2]);
+  det->kind_ = det->size_ == 128 ? BlazeFaceKind::kShortRange : BlazeFaceKind::kFullRange;
+  det->anchors_ = BlazeFaceAnchors(det->kind_);
+  SessionOptions options;
+  options.prepare_pool = pool;
+  BG_ASSIGN_OR_RETURN(det->session_, Session::Create(model, {}, options));
+  const auto& outs = det->session_->outputs();
+  const int64_t n = static_cast<int64_t>(det->anchors_.size());
+  int regressors = -1, scores = -1;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const Shape& s = outs[i].shape;
+    if (s.size() == 3 && s[0] == 1 && s[1] == n && s[2] == kValuesPerAnchor) regressors = static_cast<int>(i);
+    if (s.size() == 3 && s[0] == 1 && s[1] == n && s[2] == 1) scores = static_cast<int>(i);
+  }
+  if (outs.size() != 2 || regressors < 0 || scores < 0)
+    return InvalidArgumentError("face detector: expected outputs [1, " + std::to_string(n) + ", 16] and [1, " + std::to_string(n) + ", 1]");
+  det->regressors_ = regressors;
+  return det;
+}
+
+StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const Image& image, ThreadPool* pool,
+                                                          const FaceDetectorOptions& options) {
+  Letterbox box;
+  BG_ASSIGN_OR_RETURN(Tensor input, LetterboxInput(image, size_, pool, &box));
+  std::vector<Tensor> outs;
+  BG_RETURN_IF_ERROR(session_->Run({input}, &outs, pool));
+  const float* reg = outs[static_cast<size_t>(regressors_)].data<float>();
+  const float* logit = outs[static_cast<size_t>(1 - regressors_)].data<float>();
+  const float min_score = options.min_score >= 0 ? options.min_score : (kind_ == BlazeFaceKind::kShortRange ? 0.5f : 0.6f);
+  const float s = static_cast<float>(size_);
+  // Normalised model-input coordinates -> photo pixels.
+  const float sx = image.width / (1.0f - box.left - box.right), sy = image.height / (1.0f - box.top - box.bottom);
+  auto px = [&](float x) { return (x - box.left) * sx; };
+  auto py = [&](float y) { return (y - box.top) * sy; };
+  std::vector<FaceDetection> found;
+  for (size_t i = 0; i < anchors_.size(); ++i) {
+    const float score = Sigmoid(std::clamp(logit[i], -kScoreClip, kScoreClip));
+    if (!(score >= min_score)) continue;
+    const float* r = reg + i * kValuesPerAnchor;
+    const FaceAnchor& a = anchors_[i];
+    const float cx = r[0] / s + a.x, cy = r[1] / s + a.y, w = r[2] / s, h = r[3] / s;
+    FaceDetection d;
+    d.score = score;
+    d.x = px(cx - w / 2);
+    d.y = py(cy - h / 2);
+    d.width = w * sx;
+    d.height = h * sy;
+    for (int k = 0; k < kKeypoints; ++k) d.keypoints[k] = {px(r[4 + 2 * k] / s + a.x), py(r[5 + 2 * k] / s + a.y)};
+    if (!std::isfinite(d.x) || !std::isfinite(d.y) || !std::isfinite(d.width) || !std::isfinite(d.height)) continue;
+    found.push_back(d);
+  }
+  return WeightedNonMaxSuppression(std::move(found), options.nms_iou);
+}
+
+}  // namespace bgone::imaging
