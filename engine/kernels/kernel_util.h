@@ -23,6 +23,7 @@ void AppendCastSchemas(std::vector<OpSchema>* out);         // cast.cc
 void AppendPoolSchemas(std::vector<OpSchema>* out);         // pool.cc
 void AppendResizeSchemas(std::vector<OpSchema>* out);       // resize.cc
 void AppendTensorSchemas(std::vector<OpSchema>* out);       // tensor_ops.cc
+void AppendLayoutSchemas(std::vector<OpSchema>* out);       // pad_transpose.cc
 
 // Fails unless inputs [0, required) are present and no input beyond `max_inputs` is given.
 Status CheckInputs(const InferContext& ctx, int required, int max_inputs);

@@ -20,6 +20,7 @@ std::vector<OpSchema> BuildTable() {
   kernels::AppendPoolSchemas(&v);
   kernels::AppendResizeSchemas(&v);
   kernels::AppendTensorSchemas(&v);
+  kernels::AppendLayoutSchemas(&v);
   std::sort(v.begin(), v.end(), [](const OpSchema& a, const OpSchema& b) {
     return a.domain != b.domain ? a.domain < b.domain : a.op_type < b.op_type;
   });

@@ -94,6 +94,7 @@ bool NeedsConstant(const std::string& op, size_t index, int64_t opset) {
   if (op == "Slice") return opset >= 10 && index >= 1;
   if (op == "Resize") return index >= 1;
   if (op == "Squeeze" || op == "Unsqueeze") return opset >= 13 && index == 1;
+  if (op == "Pad") return opset >= 11 && index >= 1;
   return false;
 }
 

@@ -33,7 +33,7 @@ std::string CompareTensors(const Tensor& got, const Tensor& want, const Toleranc
 
 // Runs every test_data_set_* of the case with a pool of `threads` threads.
 // Graph inputs that an op needs as constants (Reshape shape, Slice starts/ends/axes/steps,
-// Resize roi/scales/sizes, Squeeze/Unsqueeze axes) are baked into the model from the data set,
+// Resize roi/scales/sizes, Squeeze/Unsqueeze axes, Pad pads/constant_value/axes) are baked into the model from the data set,
 // because bgone plans shapes at prepare time.
 CaseOutcome RunCaseDir(const std::string& dir, const Tolerance& tol, int threads = 2);
 

@@ -494,6 +494,38 @@ def tensor_cases():
                                                    ("i", np.array(2, np.int32))], attrs=dict(axis=1))
 
 
+def layout_cases():
+    """Pad (pads/constant_value/axes as initializers, as in real models) and Transpose."""
+    x = rand(1, 6, 5, 7)
+    def pads(*v):
+        return np.array(v, np.int64)
+    # BlazeFace's channel padding: NCHW, zeros appended to the channels.
+    case("pad_channels", "Pad", [("x", x), ("pads", pads(0, 0, 0, 0, 0, 10, 0, 0))], consts=["pads"],
+         attrs=dict(mode="constant"), opset=13)
+    case("pad_spatial_value", "Pad", [("x", x), ("pads", pads(0, 0, 1, 2, 0, 0, 3, 0)),
+                                        ("v", np.array(-1.5, np.float32))], consts=["pads", "v"],
+         attrs=dict(mode="constant"), opset=13)
+    case("pad_negative_crop", "Pad", [("x", x), ("pads", pads(0, -1, 2, -3, 0, 1, -2, 1))], consts=["pads"],
+         attrs=dict(mode="constant"), opset=13)
+    case("pad_reflect", "Pad", [("x", x), ("pads", pads(0, 0, 2, 3, 0, 0, 4, 6))], consts=["pads"],
+         attrs=dict(mode="reflect"), opset=13)
+    case("pad_edge", "Pad", [("x", x), ("pads", pads(0, 2, 3, 1, 0, 1, 0, 5))], consts=["pads"],
+         attrs=dict(mode="edge"), opset=13)
+    case("pad_axes_opset18", "Pad", [("x", x), ("pads", pads(1, 2, 3, 4)), ("v", None), ("axes", np.array([-1, 1], np.int64))],
+         consts=["pads", "axes"], attrs=dict(mode="constant"), opset=18)
+    case("pad_uint8_value", "Pad", [("x", ints(3, 4)), ("pads", pads(1, 0, 2, 3)), ("v", np.array(7, np.uint8))],
+         consts=["pads", "v"], attrs=dict(mode="constant"), opset=13)
+    # Pad-2 (attributes), the form up to opset 10; bgone imports opsets from 7.
+    case("pad_opset7_attrs", "Pad", [("x", rand(2, 3, 4))], attrs=dict(mode="constant", pads=[0, 1, 2, 0, 0, 1], value=0.25),
+         opset=7)
+    for perm in ([0, 2, 3, 1], [0, 3, 1, 2], [3, 2, 1, 0], [1, 0, 3, 2]):
+        case("transpose_4d_" + "".join(map(str, perm)), "Transpose", [("x", rand(2, 3, 4, 5))], attrs=dict(perm=perm))
+    case("transpose_default_3d", "Transpose", [("x", rand(3, 4, 5))])
+    case("transpose_2d_int64", "Transpose", [("x", ints(5, 7, hi=1000, dtype=np.int64))], attrs=dict(perm=[1, 0]))
+    case("transpose_5d_uint8", "Transpose", [("x", ints(2, 3, 1, 4, 2))], attrs=dict(perm=[4, 0, 3, 1, 2]))
+    case("transpose_nhwc_wide", "Transpose", [("x", rand(1, 24, 16, 16))], attrs=dict(perm=[0, 2, 3, 1]))
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
@@ -508,6 +540,7 @@ def main():
     pool_cases()
     resize_cases()
     tensor_cases()
+    layout_cases()
     write_all(sys.argv[1])
     return 0
 
