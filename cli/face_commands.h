@@ -19,5 +19,6 @@ StatusOr<std::unique_ptr<imaging::FaceDetector>> LoadFaceDetector(const std::str
 std::string FaceJson(const imaging::FaceDetection& d);
 
 int RunFacesCommand(const std::vector<std::string>& args, const char* argv0);
+int RunPassportCommand(const std::vector<std::string>& args, const char* argv0);
 
 }  // namespace bgone::cli
