@@ -183,4 +183,73 @@ StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const Image& image, Th
   return WeightedNonMaxSuppression(std::move(found), options.nms_iou);
 }
 
+StatusOr<std::vector<FaceDetection>> FaceDetector::DetectRefined(const Image& image, ThreadPool* pool,
+                                                                 const FaceDetectorOptions& options) {
+  BG_ASSIGN_OR_RETURN(std::vector<FaceDetection> faces, Detect(image, pool, options));
+  const int ch = image.channels();
+  auto at = [&](int x, int y, int c) -> double {
+    if (x < 0 || y < 0 || x >= image.width || y >= image.height) return 0;  // black outside
+    return image.row(y)[static_cast<size_t>(x) * ch + (ch >= 3 ? c : 0)];
+  };
+  for (FaceDetection& face : faces) {
+    for (int pass = 0; pass < 2; ++pass) {
+      // A square crop twice the box's side around the box's centre, turned so the current eye
+      // line is horizontal (BlazeFace is most precise on upright faces).
+      const FacePoint re = face.keypoints[kRightEye], le = face.keypoints[kLeftEye];
+      const double t = std::atan2(le.y - re.y, le.x - re.x), ct = std::cos(t), st = std::sin(t);
+      const double side = 2.0 * std::max(face.width, face.height);
+      const int n = std::clamp(static_cast<int>(std::lround(side)), 16, 1024);
+      const double step = side / n;
+      const double cx = face.x + face.width / 2.0, cy = face.y + face.height / 2.0;
+      // Crop pixel coordinates (pixel-centre units) -> photo coordinates.
+      auto to_photo = [&](double x, double y, double* px, double* py) {
+        const double u = (x - n / 2.0) * step, v = (y - n / 2.0) * step;
+        *px = cx + ct * u - st * v;
+        *py = cy + st * u + ct * v;
+      };
+      BG_ASSIGN_OR_RETURN(Image crop, Image::Create(n, n, PixelFormat::kRgb8));
+      for (int y = 0; y < n; ++y) {
+        uint8_t* out = crop.row(y);
+        for (int x = 0; x < n; ++x) {
+          double px, py;
+          to_photo(x + 0.5, y + 0.5, &px, &py);
+          const double fx = px - 0.5, fy = py - 0.5;
+          const int x0 = static_cast<int>(std::floor(fx)), y0 = static_cast<int>(std::floor(fy));
+          const double ax = fx - x0, ay = fy - y0;
+          for (int c = 0; c < 3; ++c) {
+            const double v = (at(x0, y0, c) * (1 - ax) + at(x0 + 1, y0, c) * ax) * (1 - ay) +
+                             (at(x0, y0 + 1, c) * (1 - ax) + at(x0 + 1, y0 + 1, c) * ax) * ay;
+            out[3 * x + c] = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
+          }
+        }
+      }
+      BG_ASSIGN_OR_RETURN(std::vector<FaceDetection> again, Detect(crop, pool, options));
+      // The detection nearest the crop's centre, if it is the same face.
+      const FaceDetection* best = nullptr;
+      double best_d = 0.25 * n;
+      for (const FaceDetection& d : again) {
+        const double dd = std::hypot(d.x + d.width / 2 - n / 2.0, d.y + d.height / 2 - n / 2.0);
+        if (dd < best_d) {
+          best_d = dd;
+          best = &d;
+        }
+      }
+      if (!best) break;
+      FaceDetection r = *best;
+      double px, py;
+      to_photo(best->x + best->width / 2, best->y + best->height / 2, &px, &py);
+      r.width = static_cast<float>(best->width * step);
+      r.height = static_cast<float>(best->height * step);
+      r.x = static_cast<float>(px - r.width / 2);
+      r.y = static_cast<float>(py - r.height / 2);
+      for (size_t k = 0; k < r.keypoints.size(); ++k) {
+        to_photo(best->keypoints[k].x, best->keypoints[k].y, &px, &py);
+        r.keypoints[k] = {static_cast<float>(px), static_cast<float>(py)};
+      }
+      face = r;
+    }
+  }
+  return faces;
+}
+
 }  // namespace bgone::imaging

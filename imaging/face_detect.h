@@ -83,6 +83,14 @@ class FaceDetector {
   StatusOr<std::vector<FaceDetection>> Detect(const Image& image, ThreadPool* pool = nullptr,
                                               const FaceDetectorOptions& options = {});
 
+  // Detect, then each face twice more on a square crop around it (twice the box's side, turned so
+  // the eyes found so far are level), where it fills half the model input and stands upright:
+  // small or tilted faces get their keypoints from a sharper view (the eye line of a face 90
+  // pixels wide in a 512-pixel photo moved by 4-6 degrees in trials). A face a pass does not find
+  // again near the crop's centre keeps what it had.
+  StatusOr<std::vector<FaceDetection>> DetectRefined(const Image& image, ThreadPool* pool = nullptr,
+                                                     const FaceDetectorOptions& options = {});
+
   BlazeFaceKind kind() const { return kind_; }
   int input_size() const { return size_; }
 
