@@ -180,6 +180,25 @@ StatusOr<PassportResult> ComposePassport(const Image& colours, const Image& alph
   });
   int64_t total = 0;
   for (int64_t n : uncovered) total += n;
+  // Where uncovered pixels touch the subject. The photo's reach is recomputed per pixel (the
+  // same mapping as above), so no coverage plane is kept.
+  if (total > 0) {
+    const int w = layout.width_px, h = layout.height_px;
+    auto covered = [&](int u, int v) {
+      double px, py;
+      f.ToPhoto((u + 0.5 - r.eye_x) * inv, (v + 0.5 - eye_y) * inv, &px, &py);
+      return Sample(alpha, px, py, 0) >= 0;
+    };
+    for (int v = 0; v < h; ++v) {
+      const uint8_t* am = r.alpha.row(v);
+      for (int u = 0; u < w; ++u) {
+        if (am[u] < 128) continue;
+        if ((u > 0 && !covered(u - 1, v)) || (u + 1 < w && !covered(u + 1, v)) || (v > 0 && !covered(u, v - 1)) ||
+            (v + 1 < h && !covered(u, v + 1)))
+          ++r.subject_cut_px;
+      }
+    }
+  }
   r.uncovered_fraction = static_cast<double>(total) / (static_cast<double>(layout.width_px) * layout.height_px);
   return r;
 }

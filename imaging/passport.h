@@ -67,6 +67,10 @@ struct PassportResult {
   // Where the head landed, output pixels from the top.
   double crown_y = 0, chin_y = 0, eye_y = 0, eye_x = 0;
   double uncovered_fraction = 0;  // share of output pixels the photo does not reach
+  // Output pixels of the subject (alpha >= 128) next to a pixel the photo does not reach: the
+  // length, in pixels, of the hard edge where the photo's border cuts the subject inside the
+  // frame (0 when the photo covers the frame wherever the subject is).
+  int64_t subject_cut_px = 0;
 };
 
 // `colours`: the photo's (decontaminated) foreground colours, Rgb8; `alpha`: its refined matte,

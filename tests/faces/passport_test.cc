@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -18,6 +19,7 @@
 #include "imaging/isnet.h"
 #include "imaging/matte_refine.h"
 #include "imaging/passport.h"
+#include "imaging/passport_check.h"
 
 namespace bgone::imaging {
 namespace {
@@ -156,6 +158,14 @@ class PassportTest : public ::testing::Test {
       const double crown = (eye_from_bottom > 0 ? ((re.y + le.y) / 2 + g->crown_y) : 0) / ppmm;
       EXPECT_GE(crown, layout.crown_from_top_mm->min - 0.5);
       EXPECT_LE(crown, layout.crown_from_top_mm->max + 0.5);
+    }
+    // The compliance checks agree on the geometry; print them all.
+    auto m = CheckPassport(*r, layout, face, f);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    for (const PassportCheck& c : m->checks) {
+      std::printf("  %-6s %-52s %8.2f %s (%s)\n", c.result.c_str(), c.rule.c_str(), c.value, c.unit.c_str(), c.expected.c_str());
+      if (c.rule.rfind("head height", 0) == 0 || c.rule.rfind("eye line", 0) == 0 || c.rule.rfind("face centred", 0) == 0)
+        EXPECT_EQ(c.result, "pass") << c.rule;
     }
     // The background colour in the top corners.
     const uint8_t* corner = r->photo.row(2) + 3 * 2;
