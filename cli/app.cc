@@ -262,6 +262,9 @@ int RunCli(const std::vector<std::string>& args, const char* argv0) {
     if (!args.empty() && args[0] == "faces") {
       return RunFacesCommand(std::vector<std::string>(args.begin() + 1, args.end()), argv0);
     }
+    if (!args.empty() && args[0] == "passport") {
+      return RunPassportCommand(std::vector<std::string>(args.begin() + 1, args.end()), argv0);
+    }
     StatusOr<CliOptions> parsed = ParseCommandLine(args);
     if (!parsed.ok()) return UsageError(parsed.status().message());
     const CliOptions& o = *parsed;

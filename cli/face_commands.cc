@@ -36,12 +36,12 @@ std::string Num(double v, int decimals = 2) {
   return buf;
 }
 
+}  // namespace
+
 int DefaultThreadCount() {
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(std::min(hw, 16u));
 }
-
-}  // namespace
 
 StatusOr<std::unique_ptr<imaging::FaceDetector>> LoadFaceDetector(const std::string& spec, ThreadPool* pool) {
   BG_ASSIGN_OR_RETURN(std::string path, ResolveModelPath(spec, BGONE_SOURCE_MODELS_DIR));

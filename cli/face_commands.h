@@ -15,6 +15,9 @@ namespace bgone::cli {
 // `spec`: face-short, face-full (cli/models.h) or a path.
 StatusOr<std::unique_ptr<imaging::FaceDetector>> LoadFaceDetector(const std::string& spec, ThreadPool* pool);
 
+// Hardware threads, 1 to 16.
+int DefaultThreadCount();
+
 // One detection as a JSON object: score, box {x, y, width, height} and six [x, y] keypoints.
 std::string FaceJson(const imaging::FaceDetection& d);
 
