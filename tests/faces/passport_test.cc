@@ -20,6 +20,7 @@
 #include "imaging/matte_refine.h"
 #include "imaging/passport.h"
 #include "imaging/passport_check.h"
+#include "imaging/passport_spec.h"
 
 namespace bgone::imaging {
 namespace {
@@ -98,7 +99,7 @@ class PassportTest : public ::testing::Test {
   static void Prepare(const Image& photo, Image* colours, Image* alpha, FaceDetection* face) {
     auto faces = detector_->DetectRefined(photo, pool_);
     ASSERT_TRUE(faces.ok());
-    ASSERT_EQ(faces->size(), 1u);
+      ASSERT_EQ(faces->size(), 1u);
     *face = faces->front();
     auto mask = segmenter_->ComputeMask(photo, pool_);
     ASSERT_TRUE(mask.ok());
@@ -192,6 +193,45 @@ TEST_F(PassportTest, EvalFacesLandInTheRanges) {
     Check(*photo, UsLayout(), std::string("us ") + name);
     Check(*photo, IcaoLayout(), std::string("icao ") + name);
   }
+}
+
+// The goal: every eval face and every document gives a compliant crop, checked by
+// detecting the face again: head height and eye line / crown inside the ranges, eyes level,
+// face centred. (Photo-quality checks such as resolution are reported, not required here: the
+// eval photos are small.)
+TEST_F(PassportTest, EveryEvalFaceEveryDocument) {
+  if (!segmenter_) GTEST_SKIP() << "models not fetched (scripts/setup.sh)";
+  auto specs = BuiltinPassportSpecs();
+  ASSERT_TRUE(specs.ok());
+  int checked = 0;
+  for (const char* name : {"skimage_astronaut.png", "kodak_kodim04.png", "kodak_kodim15.png"}) {
+    if (!fs::exists(FacePath(name))) GTEST_SKIP() << "eval faces absent: " << FacePath(name);
+    auto photo = cli::DecodeImageFile(FacePath(name), {});
+    ASSERT_TRUE(photo.ok());
+    Image colours, alpha;
+    FaceDetection face;
+    Prepare(*photo, &colours, &alpha, &face);
+    ASSERT_FALSE(HasFatalFailure());
+    for (const PassportSpec& spec : *specs) {
+      SCOPED_TRACE(std::string(name) + " " + spec.id);
+      auto layout = LayoutForSpec(spec, 300);
+      ASSERT_TRUE(layout.ok());
+      auto r = ComposePassport(colours, alpha, face, *layout, pool_);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      auto again = detector_->DetectRefined(r->photo, pool_);
+      ASSERT_TRUE(again.ok());
+      ASSERT_EQ(again->size(), 1u);
+      auto m = CheckPassport(*r, *layout, face, again->front());
+      ASSERT_TRUE(m.ok());
+      for (const PassportCheck& c : m->checks) {
+        if (c.rule.rfind("head height", 0) == 0 || c.rule.rfind("eye line", 0) == 0 || c.rule.rfind("top edge", 0) == 0 ||
+            c.rule.rfind("face centred", 0) == 0)
+          EXPECT_EQ(c.result, "pass") << c.rule << " " << c.value << " " << c.unit << " (" << c.expected << ")";
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 3 * static_cast<int>(specs->size()));
 }
 
 TEST_F(PassportTest, TurnedPhotoComesOutLevel) {
