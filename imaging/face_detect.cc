@@ -5,7 +5,6 @@
 #include <numeric>
 #include <string>
 
-#include "imaging/resize.h"
 
 namespace bgone::imaging {
 namespace {
@@ -19,31 +18,43 @@ struct Letterbox {
   float left = 0, top = 0, right = 0, bottom = 0;
 };
 
-// Step 1: the photo scaled to fit size x size, centred on black, as NCHW float in [-1, 1].
+// Step 1: the photo fitted into size x size, centred on black, as NCHW float in [-1, 1]. Like
+// MediaPipe's ImageToTensor (keep_aspect_ratio, BORDER_ZERO), every tensor pixel is one bilinear
+// sample of the photo at the exact fractional position (no rounding of the fitted size, no
+// antialiasing), so detections line up with MediaPipe's own.
 StatusOr<Tensor> LetterboxInput(const Image& image, int size, ThreadPool* pool, Letterbox* box) {
   BG_RETURN_IF_ERROR(ValidateImage(image));
-  const double scale = std::min(static_cast<double>(size) / image.width, static_cast<double>(size) / image.height);
-  const int w = std::clamp(static_cast<int>(std::lround(image.width * scale)), 1, size);
-  const int h = std::clamp(static_cast<int>(std::lround(image.height * scale)), 1, size);
-  BG_ASSIGN_OR_RETURN(Image small, ResizeBilinear(image, w, h, pool));
-  const int x0 = (size - w) / 2, y0 = (size - h) / 2;
-  box->left = static_cast<float>(x0) / size;
-  box->right = static_cast<float>(size - w - x0) / size;
-  box->top = static_cast<float>(y0) / size;
-  box->bottom = static_cast<float>(size - h - y0) / size;
+  const double side = std::max(image.width, image.height);  // the square the photo is centred in
+  const double step = side / size;                          // photo pixels per tensor pixel
+  const double ox = (side - image.width) / 2, oy = (side - image.height) / 2;
+  box->left = box->right = static_cast<float>(ox / side);
+  box->top = box->bottom = static_cast<float>(oy / side);
   BG_ASSIGN_OR_RETURN(Tensor t, Tensor::AllocateUninitialized(DType::kFloat32, {1, 3, size, size}));
   float* d = t.data<float>();
-  std::fill(d, d + t.size(), -1.0f);  // black borders
-  const int ch = small.channels();
+  const int ch = image.channels();
   const size_t plane = static_cast<size_t>(size) * size;
-  for (int y = 0; y < h; ++y) {
-    const uint8_t* row = small.row(y);
-    for (int x = 0; x < w; ++x) {
-      const uint8_t* p = row + static_cast<size_t>(x) * ch;
-      const size_t at = static_cast<size_t>(y + y0) * size + (x + x0);
-      for (int c = 0; c < 3; ++c) d[c * plane + at] = p[ch >= 3 ? c : 0] / 127.5f - 1.0f;
+  auto at = [&](int x, int y, int c) -> float {
+    if (x < 0 || y < 0 || x >= image.width || y >= image.height) return 0.0f;  // black border
+    return image.row(y)[static_cast<size_t>(x) * ch + (ch >= 3 ? c : 0)];
+  };
+  ParallelFor(pool, size, [&](int64_t y0, int64_t y1) {
+    for (int64_t ty = y0; ty < y1; ++ty) {
+      const double fy = (ty + 0.5) * step - oy - 0.5;
+      const int iy = static_cast<int>(std::floor(fy));
+      const float ay = static_cast<float>(fy - iy);
+      for (int tx = 0; tx < size; ++tx) {
+        const double fx = (tx + 0.5) * step - ox - 0.5;
+        const int ix = static_cast<int>(std::floor(fx));
+        const float ax = static_cast<float>(fx - ix);
+        const size_t o = static_cast<size_t>(ty) * size + static_cast<size_t>(tx);
+        for (int c = 0; c < 3; ++c) {
+          const float v = (at(ix, iy, c) * (1 - ax) + at(ix + 1, iy, c) * ax) * (1 - ay) +
+                          (at(ix, iy + 1, c) * (1 - ax) + at(ix + 1, iy + 1, c) * ax) * ay;
+          d[c * plane + o] = v / 127.5f - 1.0f;
+        }
+      }
     }
-  }
+  });
   return t;
 }
 

@@ -4,7 +4,8 @@
 // (mediapipe/modules/face_detection/face_detection_{short,full}_range.pbtxt and the defaults of
 // FaceDetectionOptions):
 //   1. letterbox: the photo is scaled to fit the square input, keeping its aspect ratio, centred,
-//      with black borders; pixels x -> x / 127.5 - 1, NCHW float32;
+//      with black borders, one bilinear sample per input pixel (as MediaPipe's ImageToTensor);
+//      pixels x -> x / 127.5 - 1, NCHW float32;
 //   2. SSD anchors with fixed size 1: short range strides 8, 16, 16, 16 (2 anchors per cell on the
 //      16x16 grid, 6 on the 8x8 grid), full range stride 4 (1 per cell on the 48x48 grid), cell
 //      centres at (x + 0.5) / grid;

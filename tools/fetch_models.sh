@@ -237,6 +237,7 @@ done
 MEDIAPIPE_ENTRIES=(
   "face_detection/face_detection_short_range.tflite 229032 3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633"
   "face_detection/face_detection_full_range.tflite 1083984 99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3"
+  "face_detection/face_detection_full_range_sparse.tflite 680736 671dd2f9ed11a78436fc21cc42357a803dfc6f73e9fb86541be942d5716c2dce"
   "selfie_segmentation/selfie_segmentation.tflite 249024 8d13b7fae74af625c641226813616a2117bd6bca19eb3b75574621fc08557f27"
 )
 for entry in "${MEDIAPIPE_ENTRIES[@]}"; do

@@ -156,15 +156,22 @@ class FlatFile {
 enum ModelField { kModelVersion = 0, kModelOperatorCodes = 1, kModelSubgraphs = 2, kModelBuffers = 4 };
 enum OpCodeField { kOpCodeDeprecatedBuiltin = 0, kOpCodeCustom = 1, kOpCodeBuiltin = 3 };
 enum SubgraphField { kSgTensors = 0, kSgInputs = 1, kSgOutputs = 2, kSgOperators = 3 };
-enum TensorField { kTensorShape = 0, kTensorType = 1, kTensorBuffer = 2, kTensorName = 3, kTensorQuantization = 4 };
+enum TensorField { kTensorShape = 0, kTensorType = 1, kTensorBuffer = 2, kTensorName = 3, kTensorQuantization = 4,
+                   kTensorSparsity = 6 };
+// SparsityParameters: traversal_order, block_map, dim_metadata. DimensionMetadata: format (0 DENSE,
+// 1 SPARSE_CSR), dense_size, array_segments (union type, value), array_indices (union type,
+// value); the union's members are Int32Vector (1), Uint16Vector (2), Uint8Vector (3), each a table
+// whose field 0 is the values.
+enum SparsityField { kSpTraversal = 0, kSpBlockMap = 1, kSpDimMetadata = 2 };
+enum DimMetaField { kDmFormat = 0, kDmDenseSize = 1, kDmSegmentsType = 2, kDmSegments = 3, kDmIndicesType = 4, kDmIndices = 5 };
 enum OperatorField { kOpIndex = 0, kOpInputs = 1, kOpOutputs = 2, kOpOptions = 4 };
 enum BufferField { kBufferData = 0, kBufferOffset = 1, kBufferSize = 2 };
 
 enum Builtin : int32_t {
-  kAdd = 0, kConcatenation = 2, kConv2d = 3, kDepthwiseConv2d = 4, kDequantize = 6,
+  kAdd = 0, kConcatenation = 2, kConv2d = 3, kDepthwiseConv2d = 4, kDepthToSpace = 5, kDequantize = 6,
   kLogistic = 14, kMaxPool2d = 17, kMul = 18, kRelu = 19, kRelu6 = 21, kReshape = 22,
   kResizeBilinear = 23,
-  kPad = 34, kPadV2 = 60,
+  kPad = 34, kPadV2 = 60, kDensify = 124,
 };
 
 enum Activation : int8_t { kActNone = 0, kActRelu = 1, kActReluN1To1 = 2, kActRelu6 = 3 };
@@ -176,6 +183,7 @@ const char* BuiltinName(int32_t code) {
     case 2: return "CONCATENATION";
     case 3: return "CONV_2D";
     case 4: return "DEPTHWISE_CONV_2D";
+    case 5: return "DEPTH_TO_SPACE";
     case 6: return "DEQUANTIZE";
     case 9: return "FULLY_CONNECTED";
     case 14: return "LOGISTIC";
@@ -191,6 +199,7 @@ const char* BuiltinName(int32_t code) {
     case 34: return "PAD";
     case 39: return "TRANSPOSE";
     case 60: return "PADV2";
+    case 124: return "DENSIFY";
     case 67: return "TRANSPOSE_CONV";
     case 117: return "HARD_SWISH";
     default: return "builtin";
@@ -374,6 +383,16 @@ class Importer {
       }
       BG_ASSIGN_OR_RETURN(uint32_t buffer, f_.Scalar<uint32_t>(t, kTensorBuffer, 0, what));
       if (buffer >= buffers_.size() && buffer != 0) return MalformedError(what + ": buffer " + std::to_string(buffer) + " does not exist");
+      BG_ASSIGN_OR_RETURN(std::optional<FlatFile::Table> sparsity, f_.SubTable(t, kTensorSparsity, what + " sparsity"));
+      if (sparsity && buffer != 0 && buffers_[buffer].second != 0) {
+        const auto [at, size] = buffers_[buffer];
+        BG_ASSIGN_OR_RETURN(int64_t count, CheckedNumElements(d.shape));
+        if (static_cast<uint64_t>(count) * DTypeSize(d.dtype) > kMaxTensorBytes) return ResourceExhaustedError(what + ": too large");
+        auto dense = Densify(*sparsity, d.shape, d.dtype, f_.data() + at, size, what);
+        if (!dense.ok()) return dense.status();
+        d.constant = std::move(dense).value();
+        continue;
+      }
       if (buffer != 0 && buffers_[buffer].second != 0) {
         const auto [at, size] = buffers_[buffer];
         BG_ASSIGN_OR_RETURN(int64_t count, CheckedNumElements(d.shape));
@@ -386,6 +405,136 @@ class Importer {
       }
     }
     return OkStatus();
+  }
+
+  // One level of a sparse tensor's traversal: dense with `size` entries, or compressed (CSR) with
+  // `segments` / `indices`.
+  struct SparseLevel {
+    bool dense = true;
+    int64_t size = 0;
+    std::vector<int64_t> segments, indices;
+  };
+
+  StatusOr<std::vector<int64_t>> IndexVector(const FlatFile::Table& meta, int type_field, int value_field, const std::string& what) {
+    BG_ASSIGN_OR_RETURN(uint8_t type, f_.Scalar<uint8_t>(meta, type_field, 0, what));
+    BG_ASSIGN_OR_RETURN(std::optional<FlatFile::Table> t, f_.SubTable(meta, value_field, what));
+    if (!t) return MalformedError(what + ": missing index vector");
+    std::vector<int64_t> out;
+    if (type == 1) {
+      BG_ASSIGN_OR_RETURN(FlatFile::Vec v, f_.Vector(*t, 0, 4, what));
+      for (int32_t x : f_.Elems<int32_t>(v)) out.push_back(x);
+    } else if (type == 2) {
+      BG_ASSIGN_OR_RETURN(FlatFile::Vec v, f_.Vector(*t, 0, 2, what));
+      for (uint16_t x : f_.Elems<uint16_t>(v)) out.push_back(x);
+    } else if (type == 3) {
+      BG_ASSIGN_OR_RETURN(FlatFile::Vec v, f_.Vector(*t, 0, 1, what));
+      for (uint8_t x : f_.Elems<uint8_t>(v)) out.push_back(x);
+    } else {
+      return MalformedError(what + ": index vector type " + std::to_string(type));
+    }
+    return out;
+  }
+
+  // Expands a sparse constant (TFLite's SparsityParameters) into a dense tensor of `shape`:
+  // walks the traversal levels; a leaf's value is the next stored element (its position at the
+  // last level), its coordinates those of the walk, blocked dims rebuilt as outer * block + inner.
+  StatusOr<Tensor> Densify(const FlatFile::Table& sp, const Shape& shape, DType dtype, const uint8_t* data, size_t size,
+                           const std::string& what) {
+    const size_t es = DTypeSize(dtype);
+    const int64_t n = static_cast<int64_t>(shape.size());
+    BG_ASSIGN_OR_RETURN(FlatFile::Vec tv, f_.Vector(sp, kSpTraversal, 4, what));
+    BG_ASSIGN_OR_RETURN(FlatFile::Vec bv, f_.Vector(sp, kSpBlockMap, 4, what));
+    BG_ASSIGN_OR_RETURN(FlatFile::Vec mv, f_.Vector(sp, kSpDimMetadata, 4, what));
+    const std::vector<int32_t> order = f_.Elems<int32_t>(tv), block_map = f_.Elems<int32_t>(bv);
+    const int64_t levels = static_cast<int64_t>(order.size());
+    if (levels != n + static_cast<int64_t>(block_map.size()) || mv.length != order.size() || levels > 2 * kMaxRank)
+      return MalformedError(what + ": inconsistent sparsity parameters");
+    std::vector<bool> seen(static_cast<size_t>(levels), false);
+    for (int32_t d : order) {
+      if (d < 0 || d >= levels || seen[static_cast<size_t>(d)]) return MalformedError(what + ": bad traversal order");
+      seen[static_cast<size_t>(d)] = true;
+    }
+    for (int32_t d : block_map)
+      if (d < 0 || d >= n) return MalformedError(what + ": bad block map");
+    std::vector<SparseLevel> lv(static_cast<size_t>(levels));
+    std::vector<int64_t> block_size(block_map.size(), 1);
+    for (uint32_t i = 0; i < mv.length; ++i) {
+      BG_ASSIGN_OR_RETURN(FlatFile::Table m, f_.TableIn(mv, i, what + " dim metadata"));
+      BG_ASSIGN_OR_RETURN(int8_t format, f_.Scalar<int8_t>(m, kDmFormat, 0, what));
+      BG_ASSIGN_OR_RETURN(int32_t dense_size, f_.Scalar<int32_t>(m, kDmDenseSize, 0, what));
+      SparseLevel& L = lv[i];
+      L.dense = format == 0;
+      if (L.dense) {
+        if (dense_size <= 0) return MalformedError(what + ": dense level of size " + std::to_string(dense_size));
+        L.size = dense_size;
+      } else {
+        BG_ASSIGN_OR_RETURN(L.segments, IndexVector(m, kDmSegmentsType, kDmSegments, what + " segments"));
+        BG_ASSIGN_OR_RETURN(L.indices, IndexVector(m, kDmIndicesType, kDmIndices, what + " indices"));
+      }
+      const int32_t d = order[i];
+      if (d >= n) block_size[static_cast<size_t>(d - n)] = L.dense ? L.size : 0;
+    }
+    for (int64_t b : block_size)
+      if (b <= 0) return UnsupportedError(what + ": a compressed block dimension");
+    BG_ASSIGN_OR_RETURN(Tensor out, Tensor::Allocate(dtype, shape));
+    const std::vector<int64_t> strides = [&] {
+      std::vector<int64_t> st(static_cast<size_t>(n), 1);
+      for (int64_t d = n - 2; d >= 0; --d) st[static_cast<size_t>(d)] = st[static_cast<size_t>(d + 1)] * shape[static_cast<size_t>(d + 1)];
+      return st;
+    }();
+    std::vector<int64_t> coord(static_cast<size_t>(levels), 0);
+    auto* dst = static_cast<uint8_t*>(out.raw());
+    const int64_t stored = static_cast<int64_t>(size / es);
+    // Iterative depth-first walk: pos[i] is the position reached at level i.
+    std::vector<int64_t> pos(static_cast<size_t>(levels) + 1, 0), end(static_cast<size_t>(levels), 0), cur(static_cast<size_t>(levels), 0);
+    auto enter = [&](int64_t i, int64_t parent) -> bool {
+      const SparseLevel& L = lv[static_cast<size_t>(i)];
+      if (L.dense) {
+        cur[static_cast<size_t>(i)] = parent * L.size;
+        end[static_cast<size_t>(i)] = parent * L.size + L.size;
+      } else {
+        if (parent + 1 >= static_cast<int64_t>(L.segments.size())) return false;
+        cur[static_cast<size_t>(i)] = L.segments[static_cast<size_t>(parent)];
+        end[static_cast<size_t>(i)] = L.segments[static_cast<size_t>(parent) + 1];
+        if (cur[static_cast<size_t>(i)] < 0 || end[static_cast<size_t>(i)] > static_cast<int64_t>(L.indices.size()) ||
+            cur[static_cast<size_t>(i)] > end[static_cast<size_t>(i)])
+          return false;
+      }
+      return true;
+    };
+    if (!enter(0, 0)) return MalformedError(what + ": bad sparse segments");
+    int64_t i = 0;
+    while (i >= 0) {
+      const size_t ui = static_cast<size_t>(i);
+      if (cur[ui] >= end[ui]) {
+        --i;
+        if (i >= 0) ++cur[static_cast<size_t>(i)];
+        continue;
+      }
+      const SparseLevel& L = lv[ui];
+      coord[static_cast<size_t>(order[ui])] = L.dense ? cur[ui] - (end[ui] - L.size) : L.indices[static_cast<size_t>(cur[ui])];
+      if (i + 1 < levels) {
+        if (!enter(i + 1, cur[ui])) return MalformedError(what + ": bad sparse segments");
+        ++i;
+        continue;
+      }
+      // A leaf: value number cur[i].
+      const int64_t v = cur[ui];
+      if (v < 0 || v >= stored) return MalformedError(what + ": sparse value index out of range");
+      int64_t offset = 0;
+      bool inside = true;
+      for (int64_t d = 0; d < n; ++d) {
+        int64_t x = coord[static_cast<size_t>(d)];
+        for (size_t j = 0; j < block_map.size(); ++j)
+          if (block_map[j] == d) x = x * block_size[j] + coord[static_cast<size_t>(n) + j];
+        if (x < 0 || x >= shape[static_cast<size_t>(d)]) inside = false;
+        offset += x * strides[static_cast<size_t>(d)];
+      }
+      if (!inside) return MalformedError(what + ": sparse coordinate outside the shape");
+      std::memcpy(dst + static_cast<size_t>(offset) * es, data + static_cast<size_t>(v) * es, es);
+      ++cur[ui];
+    }
+    return out;
   }
 
   StatusOr<TensorDesc*> TensorAt(int32_t index, const std::string& what) {
@@ -708,6 +857,25 @@ class Importer {
     return Bind(out, y, what);
   }
 
+  // DEPTH_TO_SPACE (TF order: output[h*b + i][w*b + j][c] = input[h][w][(i*b + j)*C + c]) on the
+  // NCHW value: Reshape [N, b, b, C, H, W], Transpose to [N, C, H, b, W, b], Reshape.
+  Status ImportDepthToSpace(const FlatFile::Table& opts, const std::vector<TensorDesc*>& in, TensorDesc& out,
+                            const std::string& what) {
+    if (in.size() != 1 || !in[0] || in[0]->shape.size() != 4) return MalformedError(what + ": needs a rank-4 input");
+    BG_ASSIGN_OR_RETURN(int32_t b, f_.Scalar<int32_t>(opts, 0, 0, what));
+    const Shape& x = in[0]->shape;  // NHWC
+    if (b < 1 || x[3] % (static_cast<int64_t>(b) * b) != 0) return MalformedError(what + ": block size " + std::to_string(b));
+    const int64_t c = x[3] / (static_cast<int64_t>(b) * b);
+    BG_ASSIGN_OR_RETURN(ir::ValueId v, ValueOf(*in[0], what));
+    ir::ValueId r6 = NewValue(out.name + "/blocks");
+    AddNode("Reshape", out.name + "/split", {v, Int64Constant(out.name + "/shape6", {x[0], b, b, c, x[1], x[2]})}, {r6});
+    ir::ValueId t6 = NewValue(out.name + "/interleaved");
+    AddNode("Transpose", out.name + "/interleave", {r6}, {t6}, {{"perm", IntsAttr({0, 3, 4, 1, 5, 2})}});
+    ir::ValueId y = NewValue(out.name);
+    AddNode("Reshape", out.name, {t6, Int64Constant(out.name + "/shape", {x[0], c, x[1] * b, x[2] * b})}, {y});
+    return Bind(out, y, what);
+  }
+
   Status ImportOp(const FlatFile::Table& op, const std::string& where) {
     BG_ASSIGN_OR_RETURN(uint32_t code_index, f_.Scalar<uint32_t>(op, kOpIndex, 0, where));
     if (code_index >= op_codes_.size()) return MalformedError(where + ": operator code " + std::to_string(code_index) + " out of range");
@@ -743,6 +911,7 @@ class Importer {
       case kPadV2: return ImportPad(in, *out, what);
       case kReshape: return ImportReshape(in, *out, what);
       case kResizeBilinear: return ImportResizeBilinear(o, in, *out, what);
+      case kDepthToSpace: return ImportDepthToSpace(o, in, *out, what);
       case kConcatenation: return ImportConcat(opts ? &*opts : nullptr, in, *out, what);
       case kRelu:
       case kRelu6:
@@ -755,6 +924,13 @@ class Importer {
         if (code == kRelu6)
           AddNode("Clip", out->name, {x, FloatScalar(out->name + "/min", 0.0f), FloatScalar(out->name + "/max", 6.0f)}, {y});
         return Bind(*out, y, what);
+      }
+      case kDensify: {
+        // Sparse constants are expanded at import (Densify above): the op passes the tensor on.
+        if (in.size() != 1 || !in[0] || !in[0]->constant) return UnsupportedError(what + ": only constant tensors are densified");
+        if (out->id != ir::kNoValue || out->constant) return MalformedError(what + ": tensor '" + out->name + "' is written twice");
+        out->constant = *in[0]->constant;
+        return OkStatus();
       }
       case kDequantize: {
         if (in.size() != 1 || !in[0]) return MalformedError(what + ": needs one input");

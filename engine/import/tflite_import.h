@@ -8,8 +8,9 @@
 // importer inserts Transposes to and from NHWC around it.
 //
 // Supported builtin ops: CONV_2D, DEPTHWISE_CONV_2D, ADD, MUL, PAD, MAX_POOL_2D, RESHAPE,
-// CONCATENATION, RESIZE_BILINEAR, RELU, RELU6, LOGISTIC, and DEQUANTIZE of constant FLOAT16 tensors (folded at
-// import); fused activations NONE, RELU, RELU6, RELU_N1_TO_1. Quantized (uint8/int8) activations,
+// CONCATENATION, RESIZE_BILINEAR, DEPTH_TO_SPACE, RELU, RELU6, LOGISTIC, and DEQUANTIZE of constant FLOAT16 tensors (folded at
+// import); sparse constants (SparsityParameters, dense and CSR levels, blocks) are expanded at
+// import and DENSIFY passes them on; fused activations NONE, RELU, RELU6, RELU_N1_TO_1. Quantized (uint8/int8) activations,
 // custom ops and several subgraphs are reported as unsupported, naming the op.
 #pragma once
 

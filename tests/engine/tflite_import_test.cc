@@ -64,6 +64,26 @@ TEST(TfliteImportTest, BlazeFaceFullRange) {
   EXPECT_EQ((*session)->outputs()[0].shape, (Shape{1, 2304, 16}));
 }
 
+// The sparse variant: block-sparse fp16 weights (expanded at import), DENSIFY, DEPTH_TO_SPACE.
+TEST(TfliteImportTest, BlazeFaceFullRangeSparse) {
+  const auto sparse = ReadModel("face_detection_full_range_sparse.tflite");
+  if (sparse.empty()) GTEST_SKIP() << "model not fetched (scripts/setup.sh)";
+  auto model = Model::FromBytes(sparse.data(), sparse.size());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  EXPECT_EQ((*session)->inputs()[0].shape, (Shape{1, 3, 192, 192}));
+  EXPECT_EQ((*session)->outputs()[0].shape, (Shape{1, 2304, 16}));
+  // Damaged sparsity data is an error, not a crash.
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<uint8_t> copy = sparse;
+    for (int k = 0; k < 3; ++k) copy[rng() % copy.size()] = static_cast<uint8_t>(rng());
+    auto m = Model::FromBytes(copy.data(), copy.size());
+    if (m.ok()) (void)Session::Create(*m);
+  }
+}
+
 TEST(TfliteImportTest, UnsupportedOpsAreNamed) {
   const auto bytes = ReadModel("selfie_segmentation.tflite");
   if (bytes.empty()) GTEST_SKIP() << "model not fetched (scripts/setup.sh)";

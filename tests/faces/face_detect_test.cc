@@ -100,7 +100,8 @@ void ExpectFrontalFace(const FaceDetection& d, const std::string& what) {
 }
 
 TEST_F(FaceModelTest, EvalFacesGiveOneFaceEach) {
-  for (const char* model : {"face_detection_short_range.tflite", "face_detection_full_range.tflite"}) {
+  for (const char* model : {"face_detection_short_range.tflite", "face_detection_full_range.tflite",
+                            "face_detection_full_range_sparse.tflite"}) {
     auto det = Load(model);
     if (!det) GTEST_SKIP() << "model " << model << " not fetched (run scripts/setup.sh)";
     for (const char* name : {"skimage_astronaut.png", "kodak_kodim04.png", "kodak_kodim15.png"}) {
@@ -145,7 +146,7 @@ TEST_F(FaceModelTest, TwoFacesSideBySide) {
 }
 
 TEST_F(FaceModelTest, OffCentreFaceWithFullRange) {
-  auto det = Load("face_detection_full_range.tflite");
+  auto det = Load("face_detection_full_range_sparse.tflite");
   if (!det) GTEST_SKIP() << "model not fetched";
   if (!fs::exists(FacePath("kodak_kodim15.png"))) GTEST_SKIP() << "eval faces absent";
   Image face = Decode(FacePath("kodak_kodim15.png"));

@@ -20,8 +20,12 @@ TEST(PassportSpecTest, BuiltinFileIsSane) {
     SCOPED_TRACE(s.id);
     EXPECT_LT(s.head_mm.max, s.height_mm);
     EXPECT_GT(s.head_mm.min, 0.4 * s.height_mm);  // a head, not a figure
-    if (s.eye_from_bottom_mm) EXPECT_LT(s.eye_from_bottom_mm->max, s.height_mm);
-    if (s.crown_from_top_mm) EXPECT_LT(s.crown_from_top_mm->max + s.head_mm.max, s.height_mm);
+    if (s.eye_from_bottom_mm) {
+      EXPECT_LT(s.eye_from_bottom_mm->max, s.height_mm);
+    }
+    if (s.crown_from_top_mm) {
+      EXPECT_LT(s.crown_from_top_mm->max + s.head_mm.max, s.height_mm);
+    }
     EXPECT_EQ(s.source.rfind("https://", 0), 0u);
     auto layout = LayoutForSpec(s, 300);
     ASSERT_TRUE(layout.ok());

@@ -165,8 +165,9 @@ class PassportTest : public ::testing::Test {
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     for (const PassportCheck& c : m->checks) {
       std::printf("  %-6s %-52s %8.2f %s (%s)\n", c.result.c_str(), c.rule.c_str(), c.value, c.unit.c_str(), c.expected.c_str());
-      if (c.rule.rfind("head height", 0) == 0 || c.rule.rfind("eye line", 0) == 0 || c.rule.rfind("face centred", 0) == 0)
+      if (c.rule.rfind("head height", 0) == 0 || c.rule.rfind("eye line", 0) == 0 || c.rule.rfind("face centred", 0) == 0) {
         EXPECT_EQ(c.result, "pass") << c.rule;
+      }
     }
     // The background colour in the top corners.
     const uint8_t* corner = r->photo.row(2) + 3 * 2;
@@ -225,8 +226,9 @@ TEST_F(PassportTest, EveryEvalFaceEveryDocument) {
       ASSERT_TRUE(m.ok());
       for (const PassportCheck& c : m->checks) {
         if (c.rule.rfind("head height", 0) == 0 || c.rule.rfind("eye line", 0) == 0 || c.rule.rfind("top edge", 0) == 0 ||
-            c.rule.rfind("face centred", 0) == 0)
+            c.rule.rfind("face centred", 0) == 0) {
           EXPECT_EQ(c.result, "pass") << c.rule << " " << c.value << " " << c.unit << " (" << c.expected << ")";
+        }
       }
       ++checked;
     }
