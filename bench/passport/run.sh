@@ -5,7 +5,7 @@
 #   bash bench/passport/run.sh [--repeat 3] [--model w4] [--spec us]
 #
 # Photos: the eval faces (../shared/eval/faces, skipped with a message when absent), the bundled
-# sample, and a 10.6-megapixel JPEG made from kodim04 (upscaled with libvips, as a phone-sized
+# sample, and a 10.6-megapixel JPEG made from kodim04 (upscaled with OpenCV, as a phone-sized
 # input). Each photo runs `bgone PHOTO -o out.png` (removal, default refinement and
 # decontamination) and `bgone passport PHOTO --spec SPEC -o out.jpg`, alternately, `--repeat`
 # times each, in fresh processes; model loading is inside both (one photo per process, as a user
