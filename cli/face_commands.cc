@@ -29,14 +29,14 @@ int Fail(const std::string& message, int code) {
   return code;
 }
 
-std::string Num(double v, int decimals = 2) {
+}  // namespace
+
+std::string JsonNumber(double v, int decimals) {
   if (!std::isfinite(v)) return "null";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
 }
-
-}  // namespace
 
 int DefaultThreadCount() {
   const unsigned hw = std::thread::hardware_concurrency();
@@ -51,10 +51,10 @@ StatusOr<std::unique_ptr<imaging::FaceDetector>> LoadFaceDetector(const std::str
 }
 
 std::string FaceJson(const imaging::FaceDetection& d) {
-  std::string s = "{\"score\": " + Num(d.score, 4) + ", \"box\": {\"x\": " + Num(d.x) + ", \"y\": " + Num(d.y) +
-                  ", \"width\": " + Num(d.width) + ", \"height\": " + Num(d.height) + "}, \"keypoints\": [";
+  std::string s = "{\"score\": " + JsonNumber(d.score, 4) + ", \"box\": {\"x\": " + JsonNumber(d.x) + ", \"y\": " + JsonNumber(d.y) +
+                  ", \"width\": " + JsonNumber(d.width) + ", \"height\": " + JsonNumber(d.height) + "}, \"keypoints\": [";
   for (size_t k = 0; k < d.keypoints.size(); ++k)
-    s += (k ? ", [" : "[") + Num(d.keypoints[k].x) + ", " + Num(d.keypoints[k].y) + "]";
+    s += (k ? ", [" : "[") + JsonNumber(d.keypoints[k].x) + ", " + JsonNumber(d.keypoints[k].y) + "]";
   return s + "]}";
 }
 

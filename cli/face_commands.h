@@ -15,6 +15,9 @@ namespace bgone::cli {
 // `spec`: face-short, face-full (cli/models.h) or a path.
 StatusOr<std::unique_ptr<imaging::FaceDetector>> LoadFaceDetector(const std::string& spec, ThreadPool* pool);
 
+// `v` with `decimals` decimals, or null when it is not finite.
+std::string JsonNumber(double v, int decimals = 2);
+
 // Hardware threads, 1 to 16.
 int DefaultThreadCount();
 

@@ -110,19 +110,12 @@ StatusOr<PassportArgs> ParsePassportArgs(const std::vector<std::string>& args) {
   return a;
 }
 
-std::string Num(double v, int decimals = 2) {
-  if (!std::isfinite(v)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 std::string RangeJson(const std::optional<imaging::RangeMm>& r) {
   if (!r) return "null";
   std::string s = "[";  // appended piecewise: g++ 12 warns falsely (-Wrestrict) on "[" + string
-  s += Num(r->min, 2);
+  s += JsonNumber(r->min, 2);
   s += ", ";
-  s += Num(r->max, 2);
+  s += JsonNumber(r->max, 2);
   s += "]";
   return s;
 }
@@ -266,15 +259,15 @@ int RunPassportCommand(const std::vector<std::string>& args, const char* argv0) 
                       ",\n  \"output_bytes\": " + std::to_string(bytes.size()) +
                       (*format == OutputFormat::kJpeg ? ",\n  \"jpeg_quality\": " + std::to_string(quality) : std::string()) +
                       ",\n  \"spec\": {\"id\": " + JsonString(spec->id) + ", \"name\": " + JsonString(spec->name) +
-                      ", \"size_mm\": [" + Num(L.width_mm, 1) + ", " + Num(L.height_mm, 1) + "], \"head_mm\": " + RangeJson(L.head_mm) +
+                      ", \"size_mm\": [" + JsonNumber(L.width_mm, 1) + ", " + JsonNumber(L.height_mm, 1) + "], \"head_mm\": " + RangeJson(L.head_mm) +
                       ", \"eye_from_bottom_mm\": " + RangeJson(L.eye_from_bottom_mm) + ", \"crown_from_top_mm\": " +
                       RangeJson(L.crown_from_top_mm) + ", \"source\": " + JsonString(spec->source) + "}" +
-                      ",\n  \"dpi\": " + Num(a.dpi, 0) + ",\n  \"size_px\": [" + std::to_string(L.width_px) + ", " +
+                      ",\n  \"dpi\": " + JsonNumber(a.dpi, 0) + ",\n  \"size_px\": [" + std::to_string(L.width_px) + ", " +
                       std::to_string(L.height_px) + "]" + ",\n  \"source_face\": " + FaceJson(faces[0]) +
-                      ",\n  \"output_face\": " + FaceJson(again[0]) + ",\n  \"head_height_mm\": " + Num(m.head_height_mm) +
-                      ",\n  \"eye_height_mm\": " + Num(m.eye_height_mm) + ",\n  \"crown_from_top_mm\": " + Num(m.crown_from_top_mm) +
-                      ",\n  \"tilt_before_degrees\": " + Num(m.tilt_before_degrees) + ",\n  \"tilt_after_degrees\": " +
-                      Num(m.tilt_after_degrees) + ",\n  \"sheet\": " +
+                      ",\n  \"output_face\": " + FaceJson(again[0]) + ",\n  \"head_height_mm\": " + JsonNumber(m.head_height_mm) +
+                      ",\n  \"eye_height_mm\": " + JsonNumber(m.eye_height_mm) + ",\n  \"crown_from_top_mm\": " + JsonNumber(m.crown_from_top_mm) +
+                      ",\n  \"tilt_before_degrees\": " + JsonNumber(m.tilt_before_degrees) + ",\n  \"tilt_after_degrees\": " +
+                      JsonNumber(m.tilt_after_degrees) + ",\n  \"sheet\": " +
                       (sheet_jpg.empty() ? std::string("null")
                                          : "{\"jpeg\": " + JsonString(sheet_jpg) + ", \"pdf\": " + JsonString(sheet_pdf) +
                                                ", \"copies\": " + std::to_string(copies) + "}") +
@@ -282,7 +275,7 @@ int RunPassportCommand(const std::vector<std::string>& args, const char* argv0) 
       for (size_t i = 0; i < m.checks.size(); ++i) {
         const imaging::PassportCheck& c = m.checks[i];
         j += std::string(i ? ",\n" : "\n") + "    {\"rule\": " + JsonString(c.rule) + ", \"result\": " + JsonString(c.result) +
-             ", \"value\": " + Num(c.value) + ", \"unit\": " + JsonString(c.unit) + ", \"expected\": " + JsonString(c.expected) + "}";
+             ", \"value\": " + JsonNumber(c.value) + ", \"unit\": " + JsonString(c.unit) + ", \"expected\": " + JsonString(c.expected) + "}";
       }
       j += "\n  ]\n}\n";
       std::fwrite(j.data(), 1, j.size(), stdout);

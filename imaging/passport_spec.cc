@@ -1,17 +1,19 @@
 #include "imaging/passport_spec.h"
 
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
-#include <map>
-#include <memory>
+#include <cstdint>
 #include <set>
+#include <string>
+#include <system_error>
 
 namespace bgone::imaging {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
 // A small JSON reader: objects, arrays, strings (escapes, \u as UTF-8), numbers, true, false,
-// null. Depth-limited; errors carry the byte offset.
+// null. Depth-limited; errors carry the byte offset. Numbers follow JSON's grammar and are
+// converted with std::from_chars, so the process locale (a decimal comma) cannot change them.
 
 struct Json {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = Kind::kNull;
@@ -79,20 +81,44 @@ class JsonReader {
     return Number(v);
   }
 
+  bool DigitAt(size_t k) const { return k < s_.size() && s_[k] >= '0' && s_[k] <= '9'; }
+
+  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
   Status Number(Json* v) {
     const size_t start = i_;
-    if (i_ < s_.size() && s_[i_] == '-') ++i_;
-    while (i_ < s_.size() && ((s_[i_] >= '0' && s_[i_] <= '9') || s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E' ||
-                              s_[i_] == '+' || s_[i_] == '-'))
-      ++i_;
-    const std::string text(s_.substr(start, i_ - start));
-    if (text.empty() || text == "-") return Error("unexpected character");
-    char* end = nullptr;
-    v->num = std::strtod(text.c_str(), &end);
-    if (end != text.c_str() + text.size() || !std::isfinite(v->num)) {
-      i_ = start;
-      return Error("bad number '" + text + "'");
+    size_t k = i_;
+    if (k < s_.size() && s_[k] == '-') ++k;
+    if (!DigitAt(k)) return Error("unexpected character");
+    if (s_[k] == '0') {
+      ++k;
+    } else {
+      while (DigitAt(k)) ++k;
     }
+    if (k < s_.size() && s_[k] == '.') {
+      ++k;
+      if (!DigitAt(k)) {
+        i_ = k;
+        return Error("bad number: no digit after '.'");
+      }
+      while (DigitAt(k)) ++k;
+    }
+    if (k < s_.size() && (s_[k] == 'e' || s_[k] == 'E')) {
+      ++k;
+      if (k < s_.size() && (s_[k] == '+' || s_[k] == '-')) ++k;
+      if (!DigitAt(k)) {
+        i_ = k;
+        return Error("bad number: no digit in the exponent");
+      }
+      while (DigitAt(k)) ++k;
+    }
+    const char* first = s_.data() + start;
+    const char* last = s_.data() + k;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(first, last, value);
+    if (ec != std::errc() || end != last || !std::isfinite(value))
+      return Error("bad number '" + std::string(first, last) + "'");  // offset: the number's start
+    i_ = k;
+    v->num = value;
     v->kind = Json::Kind::kNumber;
     return OkStatus();
   }
@@ -153,10 +179,10 @@ class JsonReader {
         case 'r': out->push_back('\r'); break;
         case 't': out->push_back('\t'); break;
         case 'u': {
-          uint32_t cp;
+          uint32_t cp = 0;
           BG_RETURN_IF_ERROR(Hex4(&cp));
           if (cp >= 0xD800 && cp < 0xDC00) {  // a surrogate pair
-            uint32_t lo;
+            uint32_t lo = 0;
             if (!Literal("\\u")) return Error("lone surrogate");
             BG_RETURN_IF_ERROR(Hex4(&lo));
             if (lo < 0xDC00 || lo >= 0xE000) return Error("bad surrogate pair");
@@ -207,16 +233,20 @@ class JsonReader {
       ++i_;
       return OkStatus();
     }
+    std::set<std::string> keys;  // a set, so an object with very many keys stays fast
     while (true) {
       Space();
       if (i_ >= s_.size() || s_[i_] != '"') return Error("expected a key");
+      const size_t key_at = i_;
       std::string key;
       BG_RETURN_IF_ERROR(String(&key));
       Space();
       if (i_ >= s_.size() || s_[i_] != ':') return Error("expected ':'");
       ++i_;
-      for (const auto& f : v->fields)
-        if (f.first == key) return Error("duplicate key '" + key + "'");
+      if (!keys.insert(key).second) {
+        i_ = key_at;
+        return Error("duplicate key '" + key + "'");
+      }
       v->fields.emplace_back(key, Json());
       BG_RETURN_IF_ERROR(Value(&v->fields.back().second, depth + 1));
       Space();
@@ -293,19 +323,51 @@ StatusOr<Rgb8> ParseHex(const std::string& hex) {
   return Rgb8{static_cast<uint8_t>(v[0] * 16 + v[1]), static_cast<uint8_t>(v[2] * 16 + v[3]), static_cast<uint8_t>(v[4] * 16 + v[5])};
 }
 
+// Ids are what users type after --spec: short, lowercase, digits and '-'.
+bool ValidId(const std::string& id) {
+  if (id.empty() || id.size() > 32) return false;
+  for (const char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
+// A whole number within [lo, hi] from an optional field of `d`; 0 when absent or null.
+StatusOr<int> WholeNumber(const Json& d, const SpecReader& r, const std::string& key, double lo, double hi) {
+  const Json* k = d.Get(key);
+  if (!k || k->kind == Json::Kind::kNull) return 0;
+  if (k->kind != Json::Kind::kNumber) return r.Fail(key, "is not a number");
+  if (!(k->num >= lo && k->num <= hi) || k->num != std::floor(k->num))
+    return r.Fail(key, "is not a whole number within " + std::to_string(static_cast<int>(lo)) + "-" +
+                           std::to_string(static_cast<int>(hi)));
+  return static_cast<int>(k->num);
+}
+
+// An optional [width, height] pair of whole pixel counts.
+Status PixelPair(const SpecReader& r, const std::string& key, int* w, int* h) {
+  constexpr double kMaxPx = 100000;
+  BG_ASSIGN_OR_RETURN(std::optional<RangeMm> pair, r.Pair(key, false));
+  if (!pair) return OkStatus();
+  for (const double v : {pair->min, pair->max})
+    if (!(v >= 1 && v <= kMaxPx) || v != std::floor(v)) return r.Fail(key, "is not a pair of whole pixel counts");
+  *w = static_cast<int>(pair->min);
+  *h = static_cast<int>(pair->max);
+  return OkStatus();
+}
+
 StatusOr<PassportSpec> ReadSpec(const Json& j, size_t index) {
   if (j.kind != Json::Kind::kObject) return MalformedError("passport specs: entry " + std::to_string(index) + " is not an object");
   PassportSpec s;
   {
     SpecReader r(j, "entry " + std::to_string(index));
     BG_ASSIGN_OR_RETURN(s.id, r.Str("id"));
-    if (s.id.empty()) return r.Fail("id", "is empty");
+    if (!ValidId(s.id)) return r.Fail("id", "must be 1-32 characters of a-z, 0-9 and '-'");
   }
   SpecReader r(j, "spec '" + s.id + "'");
   BG_ASSIGN_OR_RETURN(s.name, r.Str("name"));
   BG_ASSIGN_OR_RETURN(std::optional<RangeMm> size, r.Pair("size_mm", true));
   s.width_mm = size->min;
   s.height_mm = size->max;
+  if (s.width_mm > 300 || s.height_mm > 300) return r.Fail("size_mm", "is larger than a print sheet");
   BG_ASSIGN_OR_RETURN(std::optional<RangeMm> head, r.Pair("head_mm", true));
   s.head_mm = *head;
   BG_ASSIGN_OR_RETURN(s.eye_from_bottom_mm, r.Pair("eye_from_bottom_mm", false));
@@ -315,9 +377,11 @@ StatusOr<PassportSpec> ReadSpec(const Json& j, size_t index) {
                                     {"crown_from_top_mm", s.crown_from_top_mm}}) {
     if (!range) continue;
     if (range->min > range->max) return r.Fail(name, "has min > max");
-    if (range->max > s.height_mm) return r.Fail(name, "reaches beyond the photo's height");
+    if (range->max >= s.height_mm) return r.Fail(name, "reaches beyond the photo's height");
   }
-  if (s.width_mm > 300 || s.height_mm > 300) return r.Fail("size_mm", "is larger than a print sheet");
+  // The smallest head at the smallest margin must still end above the bottom edge.
+  if (s.crown_from_top_mm && s.crown_from_top_mm->min + s.head_mm.min >= s.height_mm)
+    return r.Fail("crown_from_top_mm", "plus the head height reaches beyond the photo's height");
   const Json* bg = j.Get("background");
   if (!bg || bg->kind != Json::Kind::kObject) return r.Fail("background", "is missing");
   {
@@ -333,13 +397,14 @@ StatusOr<PassportSpec> ReadSpec(const Json& j, size_t index) {
   if (const Json* d = j.Get("digital"); d && d->kind != Json::Kind::kNull) {
     if (d->kind != Json::Kind::kObject) return r.Fail("digital", "is not an object");
     SpecReader dr(*d, "spec '" + s.id + "' digital");
-    BG_ASSIGN_OR_RETURN(std::optional<RangeMm> mn, dr.Pair("min_px", false));
-    BG_ASSIGN_OR_RETURN(std::optional<RangeMm> mx, dr.Pair("max_px", false));
-    if (mn) s.min_width_px = static_cast<int>(mn->min), s.min_height_px = static_cast<int>(mn->max);
-    if (mx) s.max_width_px = static_cast<int>(mx->min), s.max_height_px = static_cast<int>(mx->max);
-    if (const Json* k = d->Get("min_kb"); k && k->kind == Json::Kind::kNumber) s.min_kb = static_cast<int>(k->num);
-    if (const Json* k = d->Get("max_kb"); k && k->kind == Json::Kind::kNumber) s.max_kb = static_cast<int>(k->num);
+    BG_RETURN_IF_ERROR(PixelPair(dr, "min_px", &s.min_width_px, &s.min_height_px));
+    BG_RETURN_IF_ERROR(PixelPair(dr, "max_px", &s.max_width_px, &s.max_height_px));
+    if (s.max_width_px && (s.min_width_px > s.max_width_px || s.min_height_px > s.max_height_px))
+      return dr.Fail("min_px", "is above max_px");
+    BG_ASSIGN_OR_RETURN(s.min_kb, WholeNumber(*d, dr, "min_kb", 1, 1 << 20));
+    BG_ASSIGN_OR_RETURN(s.max_kb, WholeNumber(*d, dr, "max_kb", 1, 1 << 20));
     if (s.max_kb && s.min_kb > s.max_kb) return dr.Fail("min_kb", "is above max_kb");
+    BG_ASSIGN_OR_RETURN(s.digital_format, dr.Str("format", false));
   }
   BG_ASSIGN_OR_RETURN(s.source, r.Str("source"));
   if (s.source.rfind("https://", 0) != 0) return r.Fail("source", "is not an https address");
@@ -350,7 +415,8 @@ StatusOr<PassportSpec> ReadSpec(const Json& j, size_t index) {
 }  // namespace
 
 StatusOr<std::vector<PassportSpec>> ParsePassportSpecs(std::string_view json) {
-  if (json.size() > (size_t{16} << 20)) return ResourceExhaustedError("passport specs: file above 16 MiB");
+  // The real file is ~20 kB; 1 MiB keeps the parsed tree of a hostile file small.
+  if (json.size() > (size_t{1} << 20)) return ResourceExhaustedError("passport specs: file above 1 MiB");
   JsonReader reader(json);
   BG_ASSIGN_OR_RETURN(Json doc, reader.Document());
   if (doc.kind != Json::Kind::kObject) return MalformedError("passport specs: the document is not an object");

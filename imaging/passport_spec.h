@@ -23,15 +23,19 @@ struct PassportSpec {
   Rgb8 background{255, 255, 255};
   std::string background_name;
   double dpi = 300;
-  // Digital upload limits (0 where the document gives none).
+  // Digital upload limits (0 where the document gives none; all 0 and an empty format when the
+  // document has no digital route). kB are 1024 bytes.
   int min_width_px = 0, min_height_px = 0, max_width_px = 0, max_height_px = 0;
   int min_kb = 0, max_kb = 0;
+  std::string digital_format;  // "jpeg" etc., empty when not stated
   std::string source;
   std::string source_note;
 };
 
 // Parses the specs file (bounds-checked, depth-limited JSON; errors name the byte offset or the
-// spec and field). Validates: positive sizes, min <= max inside the photo, hex colours, unique ids.
+// spec and field). Validates: ids (lowercase letters, digits, '-'), positive sizes, ranges with
+// min <= max inside the photo (crown margin plus head height too), hex colours, digital limits
+// with min <= max, unique ids. Numbers are read the same way in every C locale.
 StatusOr<std::vector<PassportSpec>> ParsePassportSpecs(std::string_view json);
 
 // The file as built into the library.

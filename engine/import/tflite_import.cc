@@ -241,25 +241,6 @@ Tensor NhwcToNchw(const Tensor& in) {
   return out;
 }
 
-ir::Attribute IntAttr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute IntsAttr(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute StringAttr(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-
 struct TensorDesc {
   std::string name;
   Shape shape;  // TFLite order
@@ -705,9 +686,9 @@ class Importer {
                   d[2] = {dil_h, dil_w};
     ir::ValueId pre = PreValue(out, act);
     AddNode("Conv", out.name, std::move(inputs), {pre},
-            {{"kernel_shape", IntsAttr({kh, kw})}, {"strides", IntsAttr({s[0], s[1]})},
-             {"dilations", IntsAttr({d[0], d[1]})}, {"group", IntAttr(group)},
-             {"pads", IntsAttr(SpatialPads(padding, sp_in, k, s, d))}});
+            {{"kernel_shape", ir::Attribute::Ints({kh, kw})}, {"strides", ir::Attribute::Ints({s[0], s[1]})},
+             {"dilations", ir::Attribute::Ints({d[0], d[1]})}, {"group", ir::Attribute::Int(group)},
+             {"pads", ir::Attribute::Ints(SpatialPads(padding, sp_in, k, s, d))}});
     return Finish(out, pre, act, what);
   }
 
@@ -725,8 +706,8 @@ class Importer {
     BG_ASSIGN_OR_RETURN(ir::ValueId xv, ValueOf(*in[0], what));
     ir::ValueId pre = PreValue(out, act);
     AddNode("MaxPool", out.name, {xv}, {pre},
-            {{"kernel_shape", IntsAttr({fh, fw})}, {"strides", IntsAttr({sh, sw})},
-             {"pads", IntsAttr(SpatialPads(padding, sp_in, k, s, d))}});
+            {{"kernel_shape", ir::Attribute::Ints({fh, fw})}, {"strides", ir::Attribute::Ints({sh, sw})},
+             {"pads", ir::Attribute::Ints(SpatialPads(padding, sp_in, k, s, d))}});
     return Finish(out, pre, act, what);
   }
 
@@ -781,7 +762,7 @@ class Importer {
       inputs.push_back(FloatScalar(out.name + "/value", in[2]->constant->data<float>()[0]));
     }
     ir::ValueId y = NewValue(out.name);
-    AddNode("Pad", out.name, std::move(inputs), {y}, {{"mode", StringAttr("constant")}});
+    AddNode("Pad", out.name, std::move(inputs), {y}, {{"mode", ir::Attribute::String("constant")}});
     return Bind(out, y, what);
   }
 
@@ -795,7 +776,7 @@ class Importer {
     BG_ASSIGN_OR_RETURN(ir::ValueId v, ValueOf(x, what));
     if (x.shape.size() == 4) {  // back to TFLite's memory order first
       ir::ValueId t = NewValue(x.name + "/nhwc");
-      AddNode("Transpose", out.name + "/to_nhwc", {v}, {t}, {{"perm", IntsAttr({0, 2, 3, 1})}});
+      AddNode("Transpose", out.name + "/to_nhwc", {v}, {t}, {{"perm", ir::Attribute::Ints({0, 2, 3, 1})}});
       v = t;
     }
     const bool to4 = out.shape.size() == 4;
@@ -803,7 +784,7 @@ class Importer {
     AddNode("Reshape", out.name, {v, Int64Constant(out.name + "/shape", out.shape)}, {r});
     if (to4) {
       ir::ValueId t = NewValue(out.name);
-      AddNode("Transpose", out.name + "/to_nchw", {r}, {t}, {{"perm", IntsAttr({0, 3, 1, 2})}});
+      AddNode("Transpose", out.name + "/to_nchw", {r}, {t}, {{"perm", ir::Attribute::Ints({0, 3, 1, 2})}});
       r = t;
     }
     return Bind(out, r, what);
@@ -830,7 +811,7 @@ class Importer {
       inputs.push_back(v);
     }
     ir::ValueId pre = PreValue(out, act);
-    AddNode("Concat", out.name, std::move(inputs), {pre}, {{"axis", IntAttr(axis)}});
+    AddNode("Concat", out.name, std::move(inputs), {pre}, {{"axis", ir::Attribute::Int(axis)}});
     return Finish(out, pre, act, what);
   }
 
@@ -852,8 +833,8 @@ class Importer {
     const ir::ValueId none = ir::kNoValue;
     ir::ValueId y = NewValue(out.name);
     AddNode("Resize", out.name, {xv, none, none, Int64Constant(out.name + "/sizes", {x.shape[0], x.shape[3], hw[0], hw[1]})}, {y},
-            {{"mode", StringAttr("linear")},
-             {"coordinate_transformation_mode", StringAttr(align ? "align_corners" : half ? "half_pixel" : "asymmetric")}});
+            {{"mode", ir::Attribute::String("linear")},
+             {"coordinate_transformation_mode", ir::Attribute::String(align ? "align_corners" : half ? "half_pixel" : "asymmetric")}});
     return Bind(out, y, what);
   }
 
@@ -870,7 +851,7 @@ class Importer {
     ir::ValueId r6 = NewValue(out.name + "/blocks");
     AddNode("Reshape", out.name + "/split", {v, Int64Constant(out.name + "/shape6", {x[0], b, b, c, x[1], x[2]})}, {r6});
     ir::ValueId t6 = NewValue(out.name + "/interleaved");
-    AddNode("Transpose", out.name + "/interleave", {r6}, {t6}, {{"perm", IntsAttr({0, 3, 4, 1, 5, 2})}});
+    AddNode("Transpose", out.name + "/interleave", {r6}, {t6}, {{"perm", ir::Attribute::Ints({0, 3, 4, 1, 5, 2})}});
     ir::ValueId y = NewValue(out.name);
     AddNode("Reshape", out.name, {t6, Int64Constant(out.name + "/shape", {x[0], c, x[1] * b, x[2] * b})}, {y});
     return Bind(out, y, what);

@@ -346,13 +346,6 @@ bool IsPerChannel(const ir::Value& v, const Shape& out, bool allow_scalar) {
   return true;
 }
 
-ir::Attribute StringAttr(const std::string& value) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = value;
-  return a;
-}
-
 }  // namespace
 
 Status AbsorbWeightDequantize(ir::Graph& graph, int* absorbed) {
@@ -427,7 +420,7 @@ Status AbsorbWeightDequantize(ir::Graph& graph, int* absorbed) {
     conv.inputs = {conv.inputs[0], dq.inputs[0], bias, scale_id};
     conv.domain = "bgone";
     conv.op_type = "FusedConv";
-    conv.attrs["activation"] = StringAttr("");
+    conv.attrs["activation"] = ir::Attribute::String("");
     if (block > 0) {
       ir::Attribute b;
       b.kind = ir::Attribute::Kind::kInt;
@@ -454,7 +447,7 @@ Status FuseConvolutions(ir::Graph& graph, int* fused) {
       if (r < 0 || !IsOp(nodes[static_cast<size_t>(r)], "Relu")) continue;
       conv.domain = "bgone";
       conv.op_type = "FusedConv";
-      conv.attrs["activation"] = StringAttr("Relu");
+      conv.attrs["activation"] = ir::Attribute::String("Relu");
       conv.outputs[0] = nodes[static_cast<size_t>(r)].outputs[0];
       removed[static_cast<size_t>(r)] = true;
       ++*fused;
@@ -495,7 +488,7 @@ Status FuseConvolutions(ir::Graph& graph, int* fused) {
     conv.outputs[0] = result;
     conv.domain = "bgone";
     conv.op_type = "FusedConvInteger";
-    conv.attrs["activation"] = StringAttr(activation);
+    conv.attrs["activation"] = ir::Attribute::String(activation);
     ++*fused;
   }
   std::vector<ir::Node> kept;
