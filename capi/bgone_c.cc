@@ -4,20 +4,31 @@
 #include <functional>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "engine/runtime/session.h"
 #include "imaging/composite.h"
+#include "imaging/face_detect.h"
 #include "imaging/foreground.h"
 #include "imaging/image.h"
 #include "imaging/isnet.h"
 #include "imaging/matte_refine.h"
+#include "imaging/passport.h"
+#include "imaging/passport_check.h"
+#include "imaging/passport_spec.h"
 
 struct BgoneSegmenter {
   std::unique_ptr<bgone::imaging::IsNetSegmenter> segmenter;
+  std::unique_ptr<bgone::ThreadPool> pool;  // null: run on the calling thread
+};
+
+struct BgoneFaceDetector {
+  std::unique_ptr<bgone::imaging::FaceDetector> detector;
   std::unique_ptr<bgone::ThreadPool> pool;  // null: run on the calling thread
 };
 
@@ -118,6 +129,70 @@ int ReportComposite(uint8_t* rgba, const uint8_t* mask, int width, int height, i
   } catch (const std::bad_alloc&) {
     return Report(bgone::ResourceExhaustedError("out of memory while compositing"));
   }
+}
+
+// Layout numbers (see bgone_passport_layout) <-> the composer's layout.
+void LayoutToNumbers(const img::PassportLayout& l, double* o) {
+  o[0] = l.width_mm, o[1] = l.height_mm, o[2] = l.width_px, o[3] = l.height_px;
+  o[4] = l.head_mm.min, o[5] = l.head_mm.max;
+  o[6] = l.eye_from_bottom_mm ? l.eye_from_bottom_mm->min : 0, o[7] = l.eye_from_bottom_mm ? l.eye_from_bottom_mm->max : 0;
+  o[8] = l.crown_from_top_mm ? l.crown_from_top_mm->min : 0, o[9] = l.crown_from_top_mm ? l.crown_from_top_mm->max : 0;
+  o[10] = l.background.r, o[11] = l.background.g, o[12] = l.background.b;
+}
+
+bgone::StatusOr<img::PassportLayout> LayoutFromNumbers(const double* v) {
+  for (int i = 0; i < BGONE_LAYOUT_VALUES; ++i)
+    if (!std::isfinite(v[i]) || v[i] < 0) return bgone::InvalidArgumentError("layout value " + std::to_string(i) + " is not a number >= 0");
+  if (v[2] < 16 || v[3] < 16 || v[2] > 20000 || v[3] > 20000) return bgone::InvalidArgumentError("layout pixel size out of range");
+  if (v[10] > 255 || v[11] > 255 || v[12] > 255) return bgone::InvalidArgumentError("layout colour out of range");
+  img::PassportLayout l;
+  l.width_mm = v[0], l.height_mm = v[1];
+  l.width_px = static_cast<int>(v[2]), l.height_px = static_cast<int>(v[3]);
+  l.head_mm = {v[4], v[5]};
+  if (v[6] > 0 || v[7] > 0) l.eye_from_bottom_mm = img::RangeMm{v[6], v[7]};
+  if (v[8] > 0 || v[9] > 0) l.crown_from_top_mm = img::RangeMm{v[8], v[9]};
+  l.background = {static_cast<uint8_t>(v[10]), static_cast<uint8_t>(v[11]), static_cast<uint8_t>(v[12])};
+  return l;
+}
+
+bgone::Status ComposePassportC(BgoneFaceDetector* detector, const uint8_t* rgba, const uint8_t* mask, int width,
+                               int height, const float* face, const double* layout_numbers, uint8_t** rgba_out,
+                               int* width_out, int* height_out, char** report_out) {
+  BG_ASSIGN_OR_RETURN(img::PassportLayout layout, LayoutFromNumbers(layout_numbers));
+  img::FaceDetection f;
+  f.score = face[0], f.x = face[1], f.y = face[2], f.width = face[3], f.height = face[4];
+  for (size_t k = 0; k < f.keypoints.size(); ++k) f.keypoints[k] = {face[5 + 2 * k], face[6 + 2 * k]};
+  BG_ASSIGN_OR_RETURN(img::Image image, RgbaImage(rgba, width, height));
+  BG_ASSIGN_OR_RETURN(img::Image m, GrayImage(mask, width, height));
+  BG_ASSIGN_OR_RETURN(img::Image alpha, img::CombinedAlpha(image, m));
+  BG_ASSIGN_OR_RETURN(img::Image colours, img::EstimateForeground(image, alpha, {}, detector->pool.get()));
+  BG_ASSIGN_OR_RETURN(img::PassportResult r, img::ComposePassport(colours, alpha, f, layout, detector->pool.get()));
+  BG_ASSIGN_OR_RETURN(std::vector<img::FaceDetection> again, detector->detector->DetectRefined(r.photo, detector->pool.get()));
+  if (again.size() != 1)
+    return bgone::InternalError("the face was not found exactly once on the composed photo (" + std::to_string(again.size()) + ")");
+  BG_ASSIGN_OR_RETURN(img::PassportMeasures measures, img::CheckPassport(r, layout, f, again[0]));
+  const std::string report = "{\n  \"size_px\": [" + std::to_string(layout.width_px) + ", " + std::to_string(layout.height_px) +
+                             "],\n  \"output_face\": " + img::FaceDetectionJson(again[0]) + ",\n  " +
+                             img::PassportMeasuresJsonMembers(measures) + "\n}\n";
+  const size_t pixels = static_cast<size_t>(layout.width_px) * static_cast<size_t>(layout.height_px);
+  auto* out = static_cast<uint8_t*>(std::malloc(pixels * 4));
+  auto* text = static_cast<char*>(std::malloc(report.size() + 1));
+  if (out == nullptr || text == nullptr) {
+    std::free(out);
+    std::free(text);
+    return bgone::ResourceExhaustedError("out of memory for the passport photo");
+  }
+  for (size_t i = 0; i < pixels; ++i) {
+    for (int c = 0; c < 3; ++c) out[4 * i + c] = r.photo.pixels[3 * i + c];
+    out[4 * i + 3] = 255;
+  }
+  std::copy(report.begin(), report.end(), text);
+  text[report.size()] = '\0';
+  *rgba_out = out;
+  *report_out = text;
+  *width_out = layout.width_px;
+  *height_out = layout.height_px;
+  return bgone::OkStatus();
 }
 
 }  // namespace
@@ -312,5 +387,92 @@ int bgone_trimap(const uint8_t* mask, int width, int height, int grow, uint8_t* 
 }
 
 const char* bgone_version(void) { return "0.1.0"; }
+
+int bgone_face_detector_create(const uint8_t* model, size_t size, int threads, BgoneFaceDetector** out) {
+  if (out == nullptr) return Report(bgone::InvalidArgumentError("out is null"));
+  *out = nullptr;
+  if (model == nullptr || size == 0) return Report(bgone::InvalidArgumentError("empty model"));
+  try {
+    auto m = bgone::Model::FromBytes(model, size);
+    if (!m.ok()) return Report(m.status());
+    auto handle = std::make_unique<BgoneFaceDetector>();
+    if (threads > 1) handle->pool = std::make_unique<bgone::ThreadPool>(threads);
+    auto det = img::FaceDetector::Create(std::move(*m), handle->pool.get());
+    if (!det.ok()) return Report(det.status());
+    handle->detector = std::move(det).value();
+    *out = handle.release();
+    return Report(bgone::OkStatus());
+  } catch (const std::bad_alloc&) {
+    return Report(bgone::ResourceExhaustedError("out of memory while loading the face model"));
+  }
+}
+
+int bgone_face_detect(BgoneFaceDetector* detector, const uint8_t* rgba, int width, int height, float* faces_out,
+                      int max_faces, int* count_out) {
+  if (detector == nullptr || count_out == nullptr || (max_faces > 0 && faces_out == nullptr) || max_faces < 0)
+    return Report(bgone::InvalidArgumentError("null argument"));
+  bgone::Status args = CheckImageArgs(rgba, rgba, width, height);
+  if (!args.ok()) return Report(args);
+  try {
+    auto image = RgbaImage(rgba, width, height);
+    if (!image.ok()) return Report(image.status());
+    auto faces = detector->detector->DetectRefined(*image, detector->pool.get());
+    if (!faces.ok()) return Report(faces.status());
+    *count_out = static_cast<int>(faces->size());
+    for (int i = 0; i < max_faces && i < *count_out; ++i) {
+      const img::FaceDetection& f = (*faces)[static_cast<size_t>(i)];
+      float* o = faces_out + static_cast<size_t>(i) * BGONE_FACE_VALUES;
+      o[0] = f.score, o[1] = f.x, o[2] = f.y, o[3] = f.width, o[4] = f.height;
+      for (size_t k = 0; k < f.keypoints.size(); ++k) o[5 + 2 * k] = f.keypoints[k].x, o[6 + 2 * k] = f.keypoints[k].y;
+    }
+    return Report(bgone::OkStatus());
+  } catch (const std::bad_alloc&) {
+    return Report(bgone::ResourceExhaustedError("out of memory while detecting faces"));
+  }
+}
+
+void bgone_face_detector_destroy(BgoneFaceDetector* detector) { delete detector; }
+
+const char* bgone_passport_specs(void) {
+  // The embedded file has no NUL inside; a copy with one at the end lives for the program.
+  static const std::string text(img::BuiltinPassportSpecsJson());
+  return text.c_str();
+}
+
+int bgone_passport_layout(const char* spec_id, double dpi, double* layout_out) {
+  if (spec_id == nullptr || layout_out == nullptr) return Report(bgone::InvalidArgumentError("null argument"));
+  try {
+    auto specs = img::BuiltinPassportSpecs();
+    if (!specs.ok()) return Report(specs.status());
+    auto spec = img::FindPassportSpec(*specs, spec_id);
+    if (!spec.ok()) return Report(spec.status());
+    auto layout = img::LayoutForSpec(*spec, dpi);
+    if (!layout.ok()) return Report(layout.status());
+    LayoutToNumbers(*layout, layout_out);
+    return Report(bgone::OkStatus());
+  } catch (const std::bad_alloc&) {
+    return Report(bgone::ResourceExhaustedError("out of memory while reading the document rules"));
+  }
+}
+
+int bgone_passport_compose(BgoneFaceDetector* detector, const uint8_t* rgba, const uint8_t* mask, int width, int height,
+                           const float* face, const double* layout, uint8_t** rgba_out, int* width_out, int* height_out,
+                           char** report_out) {
+  if (detector == nullptr || face == nullptr || layout == nullptr || rgba_out == nullptr || width_out == nullptr ||
+      height_out == nullptr || report_out == nullptr)
+    return Report(bgone::InvalidArgumentError("null argument"));
+  *rgba_out = nullptr;
+  *report_out = nullptr;
+  bgone::Status args = CheckImageArgs(rgba, mask, width, height);
+  if (!args.ok()) return Report(args);
+  try {
+    return Report(ComposePassportC(detector, rgba, mask, width, height, face, layout, rgba_out, width_out, height_out,
+                                   report_out));
+  } catch (const std::bad_alloc&) {
+    return Report(bgone::ResourceExhaustedError("out of memory while composing the passport photo"));
+  }
+}
+
+void bgone_free(void* p) { std::free(p); }
 
 }  // extern "C"

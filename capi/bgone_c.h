@@ -102,6 +102,52 @@ int bgone_composite_blur(uint8_t* rgba, const uint8_t* mask, int width, int heig
  * band between, grown by `grow` pixels (0-4096; the CLI uses 3). */
 int bgone_trimap(const uint8_t* mask, int width, int height, int grow, uint8_t* trimap_out);
 
+/* ---- Passport and ID photos (docs/PASSPORT.md) ---- */
+
+typedef struct BgoneFaceDetector BgoneFaceDetector;
+
+/* Values per face in bgone_face_detect's output: score, box x, y, width, height (pixels), then
+ * six keypoints as x, y: right eye, left eye, nose tip, mouth centre, right ear, left ear (the
+ * subject's right). */
+#define BGONE_FACE_VALUES 17
+
+/* Loads a BlazeFace TFLite model (MediaPipe's short- or full-range file) from memory. */
+int bgone_face_detector_create(const uint8_t* model, size_t size, int threads,
+                               BgoneFaceDetector** out);
+
+/* Faces in an RGBA image, best first (each refined on a crop around it). Writes at most
+ * max_faces records of BGONE_FACE_VALUES floats to faces_out and the number found (which may
+ * exceed max_faces) to count_out. */
+int bgone_face_detect(BgoneFaceDetector* detector, const uint8_t* rgba, int width, int height,
+                      float* faces_out, int max_faces, int* count_out);
+
+void bgone_face_detector_destroy(BgoneFaceDetector* detector);
+
+/* The built-in document rules, imaging/passport_specs.json (a static string). */
+const char* bgone_passport_specs(void);
+
+/* A document's layout as numbers, what bgone_passport_compose takes (the web library computes
+ * the same from the JSON file, so the WebAssembly build needs no JSON reader):
+ *   [0] width mm, [1] height mm, [2] width px, [3] height px (mm * dpi / 25.4, rounded),
+ *   [4] head min mm, [5] head max mm, [6] eye line min mm, [7] max (both 0: no such rule),
+ *   [8] top-to-crown min mm, [9] max (both 0: no rule), [10] red, [11] green, [12] blue. */
+#define BGONE_LAYOUT_VALUES 13
+int bgone_passport_layout(const char* spec_id, double dpi, double* layout_out);
+
+/* A document photo from rgba (the photo), mask (its refined mask: bgone_segmenter_run then
+ * bgone_refine_mask), face (BGONE_FACE_VALUES floats from bgone_face_detect: the one face) and
+ * layout (BGONE_LAYOUT_VALUES numbers): eyes levelled, head and eye line placed in the
+ * document's ranges, its background colour behind. On success *rgba_out receives
+ * (*width_out) * (*height_out) * 4 bytes (alpha 255) and *report_out a JSON object with the
+ * measurements and checks, measured by detecting the face again with `detector`; free both
+ * with bgone_free. */
+int bgone_passport_compose(BgoneFaceDetector* detector, const uint8_t* rgba, const uint8_t* mask,
+                           int width, int height, const float* face, const double* layout,
+                           uint8_t** rgba_out, int* width_out, int* height_out, char** report_out);
+
+/* Frees what bgone_passport_compose returned. */
+void bgone_free(void* p);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

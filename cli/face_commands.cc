@@ -50,13 +50,7 @@ StatusOr<std::unique_ptr<imaging::FaceDetector>> LoadFaceDetector(const std::str
   return imaging::FaceDetector::Create(*model, pool);
 }
 
-std::string FaceJson(const imaging::FaceDetection& d) {
-  std::string s = "{\"score\": " + JsonNumber(d.score, 4) + ", \"box\": {\"x\": " + JsonNumber(d.x) + ", \"y\": " + JsonNumber(d.y) +
-                  ", \"width\": " + JsonNumber(d.width) + ", \"height\": " + JsonNumber(d.height) + "}, \"keypoints\": [";
-  for (size_t k = 0; k < d.keypoints.size(); ++k)
-    s += (k ? ", [" : "[") + JsonNumber(d.keypoints[k].x) + ", " + JsonNumber(d.keypoints[k].y) + "]";
-  return s + "]}";
-}
+std::string FaceJson(const imaging::FaceDetection& d) { return imaging::FaceDetectionJson(d); }
 
 int RunFacesCommand(const std::vector<std::string>& args, const char* argv0) {
   std::string model = "face-short";

@@ -264,20 +264,11 @@ int RunPassportCommand(const std::vector<std::string>& args, const char* argv0) 
                       RangeJson(L.crown_from_top_mm) + ", \"source\": " + JsonString(spec->source) + "}" +
                       ",\n  \"dpi\": " + JsonNumber(a.dpi, 0) + ",\n  \"size_px\": [" + std::to_string(L.width_px) + ", " +
                       std::to_string(L.height_px) + "]" + ",\n  \"source_face\": " + FaceJson(faces[0]) +
-                      ",\n  \"output_face\": " + FaceJson(again[0]) + ",\n  \"head_height_mm\": " + JsonNumber(m.head_height_mm) +
-                      ",\n  \"eye_height_mm\": " + JsonNumber(m.eye_height_mm) + ",\n  \"crown_from_top_mm\": " + JsonNumber(m.crown_from_top_mm) +
-                      ",\n  \"tilt_before_degrees\": " + JsonNumber(m.tilt_before_degrees) + ",\n  \"tilt_after_degrees\": " +
-                      JsonNumber(m.tilt_after_degrees) + ",\n  \"sheet\": " +
+                      ",\n  \"output_face\": " + FaceJson(again[0]) + ",\n  \"sheet\": " +
                       (sheet_jpg.empty() ? std::string("null")
                                          : "{\"jpeg\": " + JsonString(sheet_jpg) + ", \"pdf\": " + JsonString(sheet_pdf) +
                                                ", \"copies\": " + std::to_string(copies) + "}") +
-                      ",\n  \"compliant\": " + (m.ok() ? "true" : "false") + ",\n  \"checks\": [";
-      for (size_t i = 0; i < m.checks.size(); ++i) {
-        const imaging::PassportCheck& c = m.checks[i];
-        j += std::string(i ? ",\n" : "\n") + "    {\"rule\": " + JsonString(c.rule) + ", \"result\": " + JsonString(c.result) +
-             ", \"value\": " + JsonNumber(c.value) + ", \"unit\": " + JsonString(c.unit) + ", \"expected\": " + JsonString(c.expected) + "}";
-      }
-      j += "\n  ]\n}\n";
+                      ",\n  " + imaging::PassportMeasuresJsonMembers(m) + "\n}\n";
       std::fwrite(j.data(), 1, j.size(), stdout);
     } else {
       std::fprintf(stderr, "bgone: %s -> %s (%s, %dx%d px at %.0f dpi): head %.1f mm, eyes %.1f mm above the bottom\n",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <string>
 
@@ -60,7 +61,27 @@ StatusOr<Tensor> LetterboxInput(const Image& image, int size, ThreadPool* pool, 
 
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
+std::string Fixed(double v, int decimals) {
+  if (!std::isfinite(v)) return "null";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
 }  // namespace
+
+std::string FaceDetectionJson(const FaceDetection& d) {
+  std::string s = "{\"score\": " + Fixed(d.score, 4) + ", \"box\": {\"x\": " + Fixed(d.x, 2) + ", \"y\": " + Fixed(d.y, 2) +
+                  ", \"width\": " + Fixed(d.width, 2) + ", \"height\": " + Fixed(d.height, 2) + "}, \"keypoints\": [";
+  for (size_t k = 0; k < d.keypoints.size(); ++k) {
+    s += k ? ", [" : "[";
+    s += Fixed(d.keypoints[k].x, 2);
+    s += ", ";
+    s += Fixed(d.keypoints[k].y, 2);
+    s += "]";
+  }
+  return s + "]}";
+}
 
 std::vector<FaceAnchor> BlazeFaceAnchors(BlazeFaceKind kind) {
   // Layers with equal strides share one grid; per layer, one anchor for aspect ratio 1 plus one

@@ -20,6 +20,7 @@
 
 #include <array>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/common/status.h"
@@ -60,6 +61,10 @@ struct FaceAnchor {
 enum class BlazeFaceKind { kShortRange, kFullRange };
 
 std::vector<FaceAnchor> BlazeFaceAnchors(BlazeFaceKind kind);
+
+// {"score": s, "box": {"x", "y", "width", "height"}, "keypoints": [[x, y] x 6]} (pixels, two
+// decimals): the form `bgone faces`, the passport report and the C API print.
+std::string FaceDetectionJson(const FaceDetection& d);
 
 // Step 4 on detections in any one coordinate frame (sorted by score on return).
 std::vector<FaceDetection> WeightedNonMaxSuppression(std::vector<FaceDetection> detections,

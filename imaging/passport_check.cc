@@ -22,7 +22,38 @@ PassportCheck InRange(const std::string& rule, double v, const RangeMm& r, const
 
 double Luma(const uint8_t* p) { return 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]; }
 
+std::string Fixed(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+// The check texts are bgone's own ASCII; quotes and backslashes are escaped all the same.
+std::string Quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace
+
+std::string PassportMeasuresJsonMembers(const PassportMeasures& m) {
+  std::string j = "\"head_height_mm\": " + Fixed(m.head_height_mm) + ", \"eye_height_mm\": " + Fixed(m.eye_height_mm) +
+                  ", \"crown_from_top_mm\": " + Fixed(m.crown_from_top_mm) + ", \"tilt_before_degrees\": " +
+                  Fixed(m.tilt_before_degrees) + ", \"tilt_after_degrees\": " + Fixed(m.tilt_after_degrees) +
+                  ", \"eye_distance_source_px\": " + Fixed(m.eye_distance_source_px) + ", \"compliant\": " +
+                  (m.ok() ? "true" : "false") + ", \"checks\": [";
+  for (size_t i = 0; i < m.checks.size(); ++i) {
+    const PassportCheck& c = m.checks[i];
+    j += std::string(i ? ",\n    " : "\n    ") + "{\"rule\": " + Quoted(c.rule) + ", \"result\": " + Quoted(c.result) +
+         ", \"value\": " + Fixed(c.value) + ", \"unit\": " + Quoted(c.unit) + ", \"expected\": " + Quoted(c.expected) + "}";
+  }
+  return j + "\n  ]";
+}
 
 bool PassportMeasures::ok() const {
   return std::none_of(checks.begin(), checks.end(), [](const PassportCheck& c) { return c.result == "fail"; });

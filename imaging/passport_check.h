@@ -37,6 +37,10 @@ struct PassportMeasures {
   bool ok() const;  // no "fail"
 };
 
+// The measurements and checks as JSON members (no braces): "head_height_mm": ..., "compliant":
+// true|false, "checks": [{"rule", "result", "value", "unit", "expected"}, ...].
+std::string PassportMeasuresJsonMembers(const PassportMeasures& m);
+
 // `output_face`: the face detected again on result.photo (exactly one was found).
 StatusOr<PassportMeasures> CheckPassport(const PassportResult& result, const PassportLayout& layout,
                                          const FaceDetection& source_face, const FaceDetection& output_face);

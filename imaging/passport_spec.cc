@@ -1,11 +1,9 @@
 #include "imaging/passport_spec.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <set>
 #include <string>
-#include <system_error>
 
 namespace bgone::imaging {
 namespace {
@@ -13,10 +11,11 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // A small JSON reader: objects, arrays, strings (escapes, \u as UTF-8), numbers, true, false,
 // null. Depth-limited; errors carry the byte offset. Numbers follow JSON's grammar and are
-// converted with std::from_chars, so the process locale (a decimal comma) cannot change them.
+// converted by DecimalValue (no strtod), so the process locale (a decimal comma) cannot change them.
 
 struct Json {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = Kind::kNull;
+  size_t at = 0;  // byte offset of the value's first character, for errors about its content
   bool b = false;
   double num = 0;
   std::string str;
@@ -61,6 +60,7 @@ class JsonReader {
     if (depth > kMaxDepth) return Error("nesting deeper than " + std::to_string(kMaxDepth));
     Space();
     if (i_ >= s_.size()) return Error("unexpected end");
+    v->at = i_;
     const char c = s_[i_];
     if (c == '{') return Object(v, depth);
     if (c == '[') return Array(v, depth);
@@ -113,14 +113,55 @@ class JsonReader {
     }
     const char* first = s_.data() + start;
     const char* last = s_.data() + k;
-    double value = 0;
-    const auto [end, ec] = std::from_chars(first, last, value);
-    if (ec != std::errc() || end != last || !std::isfinite(value))
-      return Error("bad number '" + std::string(first, last) + "'");  // offset: the number's start
+    const double value = DecimalValue(first, last);
+    if (!std::isfinite(value)) return Error("bad number '" + std::string(first, last) + "'");  // offset: the number's start
     i_ = k;
     v->num = value;
     v->kind = Json::Kind::kNumber;
     return OkStatus();
+  }
+
+  // The value of a number already checked against JSON's grammar, independent of the C locale
+  // (strtod would read "28,58" in some) and of std::from_chars for doubles (missing in
+  // Emscripten's libc++): up to 19 significant digits times an exact power of ten, so one
+  // rounding for the short numbers of a specs file.
+  static double DecimalValue(const char* p, const char* end) {
+    bool negative = false;
+    if (p < end && *p == '-') negative = true, ++p;
+    uint64_t mantissa = 0;
+    int digits = 0;
+    int64_t exponent = 0;
+    bool fraction = false;
+    for (; p < end && *p != 'e' && *p != 'E'; ++p) {
+      if (*p == '.') {
+        fraction = true;
+        continue;
+      }
+      if (digits < 19) {
+        if (mantissa != 0 || *p != '0') ++digits;
+        mantissa = mantissa * 10 + static_cast<uint64_t>(*p - '0');
+        if (fraction) --exponent;
+      } else if (!fraction) {
+        ++exponent;  // digits beyond 19 before the point still scale the value
+      }
+    }
+    if (p < end) {
+      ++p;
+      bool neg_exp = false;
+      if (*p == '+' || *p == '-') neg_exp = *p++ == '-';
+      int64_t e = 0;
+      for (; p < end; ++p) e = std::min<int64_t>(e * 10 + (*p - '0'), 100000);
+      exponent += neg_exp ? -e : e;
+    }
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    double v = static_cast<double>(mantissa);
+    if (mantissa != 0) {
+      if (exponent >= 0 && exponent <= 22) v *= kPow10[exponent];
+      else if (exponent < 0 && exponent >= -22) v /= kPow10[-exponent];
+      else v *= std::pow(10.0, static_cast<double>(exponent));
+    }
+    return negative ? -v : v;
   }
 
   static void AppendUtf8(std::string* out, uint32_t cp) {
@@ -144,13 +185,13 @@ class JsonReader {
   Status Hex4(uint32_t* out) {
     if (i_ + 4 > s_.size()) return Error("truncated \\u escape");
     uint32_t v = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char h = s_[i_++];
+    for (int k = 0; k < 4; ++k, ++i_) {
+      const char h = s_[i_];
       v <<= 4;
       if (h >= '0' && h <= '9') v |= static_cast<uint32_t>(h - '0');
       else if (h >= 'a' && h <= 'f') v |= static_cast<uint32_t>(h - 'a' + 10);
       else if (h >= 'A' && h <= 'F') v |= static_cast<uint32_t>(h - 'A' + 10);
-      else return Error("bad \\u escape");
+      else return Error("bad \\u escape");  // offset: the character that is not hex
     }
     *out = v;
     return OkStatus();
@@ -273,8 +314,12 @@ class SpecReader {
  public:
   SpecReader(const Json& j, std::string where) : j_(j), where_(std::move(where)) {}
 
+  // "passport specs: spec 'us': 'head_mm' has min > max at byte 312": the offset is the field's
+  // value, or the enclosing object's start when the field is absent.
   Status Fail(const std::string& field, const std::string& what) const {
-    return MalformedError("passport specs: " + where_ + ": '" + field + "' " + what);
+    const Json* v = j_.Get(field);
+    return MalformedError("passport specs: " + where_ + ": '" + field + "' " + what + " at byte " +
+                          std::to_string(v ? v->at : j_.at));
   }
   StatusOr<std::string> Str(const std::string& k, bool required = true) const {
     const Json* v = j_.Get(k);
@@ -355,7 +400,8 @@ Status PixelPair(const SpecReader& r, const std::string& key, int* w, int* h) {
 }
 
 StatusOr<PassportSpec> ReadSpec(const Json& j, size_t index) {
-  if (j.kind != Json::Kind::kObject) return MalformedError("passport specs: entry " + std::to_string(index) + " is not an object");
+  if (j.kind != Json::Kind::kObject)
+    return MalformedError("passport specs: entry " + std::to_string(index) + " is not an object at byte " + std::to_string(j.at));
   PassportSpec s;
   {
     SpecReader r(j, "entry " + std::to_string(index));
@@ -419,14 +465,16 @@ StatusOr<std::vector<PassportSpec>> ParsePassportSpecs(std::string_view json) {
   if (json.size() > (size_t{1} << 20)) return ResourceExhaustedError("passport specs: file above 1 MiB");
   JsonReader reader(json);
   BG_ASSIGN_OR_RETURN(Json doc, reader.Document());
-  if (doc.kind != Json::Kind::kObject) return MalformedError("passport specs: the document is not an object");
+  if (doc.kind != Json::Kind::kObject) return MalformedError("passport specs: the document is not an object at byte " + std::to_string(doc.at));
   const Json* list = doc.Get("specs");
-  if (!list || list->kind != Json::Kind::kArray) return MalformedError("passport specs: no 'specs' array");
+  if (!list || list->kind != Json::Kind::kArray) return MalformedError("passport specs: no 'specs' array at byte 0");
   std::vector<PassportSpec> out;
   std::set<std::string> ids;
   for (size_t i = 0; i < list->items.size(); ++i) {
     BG_ASSIGN_OR_RETURN(PassportSpec s, ReadSpec(list->items[i], i));
-    if (!ids.insert(s.id).second) return MalformedError("passport specs: duplicate id '" + s.id + "'");
+    if (!ids.insert(s.id).second)
+      return MalformedError("passport specs: duplicate id '" + s.id + "' at byte " +
+                            std::to_string(list->items[i].Get("id")->at));
     out.push_back(std::move(s));
   }
   return out;
