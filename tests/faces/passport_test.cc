@@ -5,6 +5,7 @@
 // layout's ranges. A copy of each photo turned by 12 degrees must come out level too.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -242,6 +243,66 @@ TEST_F(PassportTest, TurnedPhotoComesOutLevel) {
   auto photo = cli::DecodeImageFile(FacePath("skimage_astronaut.png"), {});
   ASSERT_TRUE(photo.ok());
   Check(Rotate(*photo, 12), UsLayout(), "us astronaut turned 12 degrees");
+}
+
+// A photo with room around the person: kodim15 in the top right of a larger grey photo. The
+// subject is no longer cut by the photo's edge inside the frame, except at the top (its hair is
+// cut in the original too).
+TEST_F(PassportTest, OffCentrePhoto) {
+  if (!segmenter_) GTEST_SKIP() << "models not fetched (scripts/setup.sh)";
+  if (!fs::exists(FacePath("kodak_kodim15.png"))) GTEST_SKIP() << "eval faces absent";
+  auto face = cli::DecodeImageFile(FacePath("kodak_kodim15.png"), {});
+  ASSERT_TRUE(face.ok());
+  Image big = Image::Create(1600, 1200, PixelFormat::kRgb8).value();
+  std::fill(big.pixels.begin(), big.pixels.end(), uint8_t{120});
+  const int ox = 1600 - face->width - 40;
+  for (int y = 0; y < face->height; ++y)
+    std::copy(face->row(y), face->row(y) + face->stride(), big.row(y + 300) + static_cast<size_t>(ox) * 3);
+  Check(big, IcaoLayout(), "icao kodim15 off-centre");
+}
+
+// A small face: the astronaut (a 92-pixel face) in the middle of a 1600x1600 photo is too small
+// for the short-range model; the full-range one (bgone passport's fallback) finds it.
+TEST_F(PassportTest, SmallFaceWithTheFullRangeModel) {
+  if (!segmenter_) GTEST_SKIP() << "models not fetched (scripts/setup.sh)";
+  if (!fs::exists(ModelPath("face_detection_full_range_sparse.tflite")) || !fs::exists(FacePath("skimage_astronaut.png")))
+    GTEST_SKIP() << "full-range model or eval faces absent";
+  auto photo = cli::DecodeImageFile(FacePath("skimage_astronaut.png"), {});
+  ASSERT_TRUE(photo.ok());
+  Image big = Image::Create(1600, 1600, PixelFormat::kRgb8).value();
+  std::fill(big.pixels.begin(), big.pixels.end(), uint8_t{235});
+  for (int y = 0; y < photo->height; ++y)
+    std::copy(photo->row(y), photo->row(y) + photo->stride(), big.row(y + 544) + static_cast<size_t>(544) * 3);
+  auto short_faces = detector_->DetectRefined(big, pool_);
+  ASSERT_TRUE(short_faces.ok());
+  EXPECT_EQ(short_faces->size(), 0u);  // why the fallback exists
+  auto full_model = Model::FromFile(ModelPath("face_detection_full_range_sparse.tflite"));
+  ASSERT_TRUE(full_model.ok());
+  auto full = FaceDetector::Create(*full_model).value();
+  auto faces = full->DetectRefined(big, pool_);
+  ASSERT_TRUE(faces.ok());
+  ASSERT_EQ(faces->size(), 1u);
+  auto mask = segmenter_->ComputeMask(big, pool_);
+  ASSERT_TRUE(mask.ok());
+  auto refined = RefineMatte(big, *mask, RefineOptionsFor(segmenter_), pool_);
+  ASSERT_TRUE(refined.ok());
+  Image alpha = CombinedAlpha(big, *refined).value();
+  Image colours = EstimateForeground(big, alpha, {}, pool_).value();
+  auto r = ComposePassport(colours, alpha, faces->front(), UsLayout(), pool_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto again = full->DetectRefined(r->photo, pool_);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  auto m = CheckPassport(*r, UsLayout(), faces->front(), again->front());
+  ASSERT_TRUE(m.ok());
+  for (const PassportCheck& c : m->checks) {
+    if (c.rule.rfind("head height", 0) == 0 || c.rule.rfind("eye line", 0) == 0) {
+      EXPECT_EQ(c.result, "pass") << c.rule << " " << c.value;
+    }
+    if (c.rule.rfind("no upscaling", 0) == 0) {
+      EXPECT_NE(c.result, "pass");  // a 92-pixel face blown up for a 2x2 in photo
+    }
+  }
 }
 
 TEST(PassportInputTest, BadInputsAreErrors) {
