@@ -1,8 +1,10 @@
 // Pad (constant, reflect, edge; pads as attribute before opset 11, as constant inputs from 11,
-// optional axes from 18) and Transpose, for any element type (bytes are moved, never converted,
-// except Pad's fill value).
+// optional axes from 18) and Transpose, for any element type: bytes are moved, never converted
+// (only Pad-2's float `value` attribute is converted to the data's float type). Transpose drops
+// axes of size 1, merges input axes that stay adjacent, then copies rows or transposes 16x16 tiles.
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "engine/kernels/kernel_util.h"
 
@@ -17,8 +19,26 @@ enum class PadMode { kConstant, kReflect, kEdge };
 struct PadParams {
   PadMode mode = PadMode::kConstant;
   std::vector<int64_t> begin, end;  // per axis, may be negative (crop)
-  double value = 0;
+  std::vector<uint8_t> fill;        // the bytes of one fill element (all zero by default)
 };
+
+// The bytes of Pad-2's float `value` attribute as one element of `dtype` (the attribute form only
+// allows float types).
+Status FillFromAttribute(float v, DType dtype, std::vector<uint8_t>* fill) {
+  if (v == 0.0f) return OkStatus();
+  if (dtype == DType::kFloat32) {
+    std::memcpy(fill->data(), &v, sizeof v);
+  } else if (dtype == DType::kFloat64) {
+    const double d = v;
+    std::memcpy(fill->data(), &d, sizeof d);
+  } else if (dtype == DType::kFloat16) {
+    const uint16_t h = FloatToHalf(v);
+    std::memcpy(fill->data(), &h, sizeof h);
+  } else {
+    return UnsupportedError(std::string("Pad value attribute on ") + DTypeName(dtype) + " data");
+  }
+  return OkStatus();
+}
 
 StatusOr<PadParams> ReadPad(const InferContext& ctx) {
   const ir::Node& node = ctx.node();
@@ -35,8 +55,11 @@ StatusOr<PadParams> ReadPad(const InferContext& ctx) {
   } else if (mode == "edge") {
     p.mode = PadMode::kEdge;
   } else {
-    return UnsupportedError("Pad mode '" + mode + "'");
+    return UnsupportedError("Pad mode '" + mode + "' is not supported (constant, reflect, edge are)");
   }
+  const DType dtype = ctx.input_dtype(0);
+  if (DTypeSize(dtype) == 0) return UnsupportedError(std::string("Pad on ") + DTypeName(dtype));
+  p.fill.assign(DTypeSize(dtype), 0);
   const Shape& x = ctx.input_shape(0);
   const size_t r = x.size();
   std::vector<int64_t> pads;
@@ -44,24 +67,16 @@ StatusOr<PadParams> ReadPad(const InferContext& ctx) {
   if (old_form) {
     BG_ASSIGN_OR_RETURN(pads, AttrInts(node, "pads", {}));
     BG_ASSIGN_OR_RETURN(float v, AttrFloat(node, "value", 0.0f));
-    p.value = v;
+    if (p.mode == PadMode::kConstant) BG_RETURN_IF_ERROR(FillFromAttribute(v, dtype, &p.fill));
   } else {
     BG_ASSIGN_OR_RETURN(const Tensor* t, RequireConstantInput(ctx, 1, "pads"));
     BG_ASSIGN_OR_RETURN(pads, TensorToInts(*t, "pads"));
     if (ctx.has_input(2)) {
       BG_ASSIGN_OR_RETURN(const Tensor* v, RequireConstantInput(ctx, 2, "constant_value"));
       if (v->size() != 1) return MalformedError("constant_value must hold one value");
-      if (v->dtype() != ctx.input_dtype(0)) return MalformedError("constant_value's type differs from the data's");
-      if (v->dtype() == DType::kFloat32 || v->dtype() == DType::kFloat64 || v->dtype() == DType::kFloat16) {
-        BG_ASSIGN_OR_RETURN(std::vector<float> f, TensorToFloats(*v, "constant_value"));
-        p.value = f[0];
-      } else {
-        BG_RETURN_IF_ERROR(DispatchNumeric(v->dtype(), "Pad", [&](auto tag) -> Status {
-          using T = decltype(tag);
-          p.value = static_cast<double>(v->data<T>()[0]);
-          return OkStatus();
-        }));
-      }
+      if (v->dtype() != dtype) return MalformedError("constant_value's type differs from the data's");
+      // The element's bytes as given: exact for every type (int64 beyond 2^53, float64, bool).
+      if (p.mode == PadMode::kConstant) std::memcpy(p.fill.data(), v->raw(), p.fill.size());
     }
     if (ctx.has_input(3)) {
       BG_ASSIGN_OR_RETURN(const Tensor* a, RequireConstantInput(ctx, 3, "axes"));
@@ -85,14 +100,17 @@ StatusOr<PadParams> ReadPad(const InferContext& ctx) {
   }
   for (size_t i = 0; i < r; ++i) {
     const int64_t n = x[i];
+    // Huge pads are caught by the output size check; keep the sums from overflowing first.
+    constexpr int64_t kMaxPad = int64_t{1} << 40;
+    if (p.begin[i] < -kMaxPad || p.begin[i] > kMaxPad || p.end[i] < -kMaxPad || p.end[i] > kMaxPad) {
+      return MalformedError("Pad amount out of range on axis " + std::to_string(i));
+    }
     if (n + p.begin[i] + p.end[i] < 0) return MalformedError("Pad removes more than axis " + std::to_string(i) + " holds");
     if (p.mode != PadMode::kConstant && (p.begin[i] > 0 || p.end[i] > 0)) {
       if (n == 0) return MalformedError("Pad " + mode + " of an empty axis");
       if (p.mode == PadMode::kReflect && (p.begin[i] >= n || p.end[i] >= n) && n > 1)
         return UnsupportedError("Pad reflect by " + std::to_string(std::max(p.begin[i], p.end[i])) + " on an axis of " + std::to_string(n));
     }
-    // Huge pads are caught by the output size check; keep the sums from overflowing first.
-    if (std::abs(p.begin[i]) > (int64_t{1} << 40) || std::abs(p.end[i]) > (int64_t{1} << 40)) return MalformedError("Pad amount out of range");
   }
   return p;
 }
@@ -103,7 +121,6 @@ Status InferPad(InferContext& ctx) {
   for (size_t i = 0; i < out.size(); ++i) out[i] += p.begin[i] + p.end[i];
   BG_ASSIGN_OR_RETURN(int64_t n, CheckedNumElements(out));
   if (static_cast<uint64_t>(n) * DTypeSize(ctx.input_dtype(0)) > kMaxTensorBytes) return ResourceExhaustedError("Pad output too large");
-  if (DTypeSize(ctx.input_dtype(0)) == 0) return UnsupportedError(std::string("Pad on ") + DTypeName(ctx.input_dtype(0)));
   ctx.SetOutput(0, ctx.input_dtype(0), out);
   return OkStatus();
 }
@@ -124,25 +141,8 @@ StatusOr<std::unique_ptr<Kernel>> CreatePad(InferContext& ctx) {
   BG_ASSIGN_OR_RETURN(PadParams p, ReadPad(ctx));
   const Shape in_shape = ctx.input_shape(0);
   const Shape out_shape = ctx.output_shape(0);
-  const DType dtype = ctx.input_dtype(0);
-  // The fill value's bytes.
-  std::vector<uint8_t> fill(DTypeSize(dtype), 0);
-  if (p.mode == PadMode::kConstant && p.value != 0) {
-    if (dtype == DType::kFloat16) {
-      const uint16_t h = FloatToHalf(static_cast<float>(p.value));
-      std::memcpy(fill.data(), &h, 2);
-    } else if (dtype == DType::kBool) {
-      fill[0] = 1;
-    } else {
-      BG_RETURN_IF_ERROR(DispatchNumeric(dtype, "Pad", [&](auto tag) -> Status {
-        using T = decltype(tag);
-        const T v = static_cast<T>(p.value);
-        std::memcpy(fill.data(), &v, sizeof v);
-        return OkStatus();
-      }));
-    }
-  }
-  return MakeKernel([p, in_shape, out_shape, fill](KernelContext& k) -> Status {
+  return MakeKernel([p, in_shape, out_shape](KernelContext& k) -> Status {
+    const std::vector<uint8_t>& fill = p.fill;
     const Tensor& x = *k.inputs[0];
     Tensor& y = *k.outputs[0];
     const size_t es = fill.size();
@@ -227,47 +227,161 @@ Status InferTranspose(InferContext& ctx) {
   return OkStatus();
 }
 
-template <typename T>
-void TransposeTyped(const T* src, T* dst, const Shape& out_shape, const std::vector<int64_t>& src_strides, int64_t n) {
-  const size_t r = out_shape.size();
-  if (r == 0) {
-    dst[0] = src[0];
-    return;
+// The transpose after dropping axes of size 1 and merging input axes that stay next to each other
+// in the output (NCHW -> NHWC is then [C, HW] -> [HW, C]).
+struct TransposePlan {
+  std::vector<int64_t> dims;         // output shape
+  std::vector<int64_t> src_strides;  // source stride (elements) of each output axis
+};
+
+TransposePlan ReduceTranspose(const Shape& in_shape, const std::vector<int64_t>& perm) {
+  const size_t r = in_shape.size();
+  std::vector<int64_t> kept_index(r, -1);
+  std::vector<int64_t> kept_dims;
+  for (size_t a = 0; a < r; ++a) {
+    if (in_shape[a] == 1) continue;
+    kept_index[a] = static_cast<int64_t>(kept_dims.size());
+    kept_dims.push_back(in_shape[a]);
   }
-  const int64_t w = out_shape[r - 1], step = src_strides[r - 1];
-  std::vector<int64_t> idx(r, 0);
-  int64_t base = 0;  // source offset of the current output row
-  for (int64_t o = 0; o < n; o += w) {
-    const T* s = src + base;
-    T* d = dst + o;
-    for (int64_t i = 0; i < w; ++i) d[i] = s[i * step];
-    for (size_t a = r - 1; a-- > 0;) {
-      base += src_strides[a];
-      if (++idx[a] < out_shape[a]) break;
-      base -= src_strides[a] * out_shape[a];
-      idx[a] = 0;
+  // Runs of consecutive kept input axes, in output order: (first input axis, merged size).
+  std::vector<std::pair<int64_t, int64_t>> runs;
+  int64_t last = -2;
+  for (int64_t a : perm) {
+    const int64_t k = kept_index[static_cast<size_t>(a)];
+    if (k < 0) continue;
+    if (k == last + 1 && !runs.empty()) {
+      runs.back().second *= kept_dims[static_cast<size_t>(k)];
+    } else {
+      runs.push_back({k, kept_dims[static_cast<size_t>(k)]});
+    }
+    last = k;
+  }
+  // Source strides: the runs in input order are the reduced input's axes.
+  std::vector<size_t> by_input(runs.size());
+  for (size_t i = 0; i < runs.size(); ++i) by_input[i] = i;
+  std::sort(by_input.begin(), by_input.end(), [&](size_t x, size_t y) { return runs[x].first < runs[y].first; });
+  TransposePlan plan;
+  plan.dims.resize(runs.size());
+  plan.src_strides.resize(runs.size());
+  int64_t stride = 1;
+  for (size_t i = by_input.size(); i-- > 0;) {
+    const size_t g = by_input[i];
+    plan.dims[g] = runs[g].second;
+    plan.src_strides[g] = stride;
+    stride *= runs[g].second;
+  }
+  return plan;
+}
+
+// Walks the output axes listed in `axes` (outermost first) from a linear position, keeping the
+// source and destination offsets of the current index.
+struct Odometer {
+  const std::vector<int64_t>* dims;
+  const std::vector<int64_t>* src_strides;
+  const std::vector<int64_t>* dst_strides;
+  const std::vector<size_t>* axes;
+  std::vector<int64_t> idx;
+  int64_t src = 0, dst = 0;
+
+  void Seek(int64_t pos) {
+    idx.assign(axes->size(), 0);
+    src = dst = 0;
+    for (size_t i = axes->size(); i-- > 0;) {
+      const size_t a = (*axes)[i];
+      idx[i] = pos % (*dims)[a];
+      pos /= (*dims)[a];
+      src += idx[i] * (*src_strides)[a];
+      dst += idx[i] * (*dst_strides)[a];
+    }
+  }
+  void Next() {
+    for (size_t i = axes->size(); i-- > 0;) {
+      const size_t a = (*axes)[i];
+      src += (*src_strides)[a];
+      dst += (*dst_strides)[a];
+      if (++idx[i] < (*dims)[a]) return;
+      src -= (*src_strides)[a] * (*dims)[a];
+      dst -= (*dst_strides)[a] * (*dims)[a];
+      idx[i] = 0;
+    }
+  }
+};
+
+constexpr int64_t kTransposeTile = 16;
+
+// dst[i * dst_row + j] = src[i + j * src_col] for i < rows, j < cols, in tiles so that both sides
+// stay in cache.
+template <typename T>
+void TransposeTile(const T* src, T* dst, int64_t i0, int64_t i1, int64_t cols, int64_t src_col, int64_t dst_row) {
+  for (int64_t j0 = 0; j0 < cols; j0 += kTransposeTile) {
+    const int64_t j1 = std::min(cols, j0 + kTransposeTile);
+    for (int64_t i = i0; i < i1; ++i) {
+      const T* s = src + i;
+      T* d = dst + i * dst_row;
+      for (int64_t j = j0; j < j1; ++j) d[j] = s[j * src_col];
     }
   }
 }
 
+template <typename T>
+void TransposeTyped(const T* src, T* dst, const TransposePlan& plan, int64_t n, ThreadPool* pool) {
+  const size_t r = plan.dims.size();
+  if (r <= 1) {  // nothing moves
+    std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(T));
+    return;
+  }
+  const std::vector<int64_t> dst_strides = StridesOf(plan.dims);
+  ThreadPool* const p = n >= 4 * kElementwiseGrain ? pool : nullptr;
+  const int64_t cols = plan.dims[r - 1];
+  std::vector<size_t> outer;
+  if (plan.src_strides[r - 1] == 1) {
+    // The innermost axis stays innermost: copy rows.
+    for (size_t a = 0; a + 1 < r; ++a) outer.push_back(a);
+    const int64_t rows = n / cols;
+    ParallelFor(p, rows, [&](int64_t b, int64_t e) {
+      Odometer it{&plan.dims, &plan.src_strides, &dst_strides, &outer, {}};
+      it.Seek(b);
+      for (int64_t row = b; row < e; ++row, it.Next()) {
+        std::memcpy(dst + it.dst, src + it.src, static_cast<size_t>(cols) * sizeof(T));
+      }
+    });
+    return;
+  }
+  // Axis q is the input's innermost (source stride 1): transpose [q, last] as matrices.
+  size_t q = 0;
+  while (plan.src_strides[q] != 1) ++q;
+  for (size_t a = 0; a + 1 < r; ++a) {
+    if (a != q) outer.push_back(a);
+  }
+  const int64_t rows = plan.dims[q], src_col = plan.src_strides[r - 1], dst_row = dst_strides[q];
+  const int64_t blocks = (rows + kTransposeTile - 1) / kTransposeTile;
+  const int64_t units = n / (rows * cols) * blocks;  // (outer index, block of rows)
+  ParallelFor(p, units, [&](int64_t b, int64_t e) {
+    Odometer it{&plan.dims, &plan.src_strides, &dst_strides, &outer, {}};
+    it.Seek(b / blocks);
+    for (int64_t u = b; u < e; ++u) {
+      const int64_t blk = u % blocks;
+      if (u != b && blk == 0) it.Next();
+      const int64_t i0 = blk * kTransposeTile;
+      TransposeTile(src + it.src, dst + it.dst, i0, std::min(rows, i0 + kTransposeTile), cols, src_col, dst_row);
+    }
+  });
+}
+
 StatusOr<std::unique_ptr<Kernel>> CreateTranspose(InferContext& ctx) {
   BG_ASSIGN_OR_RETURN(std::vector<int64_t> perm, ReadPerm(ctx));
-  const Shape in_shape = ctx.input_shape(0);
-  const Shape out_shape = ctx.output_shape(0);
-  const std::vector<int64_t> in_strides = StridesOf(in_shape);
-  std::vector<int64_t> src_strides;  // source stride of each output axis
-  for (int64_t a : perm) src_strides.push_back(in_strides[static_cast<size_t>(a)]);
+  const TransposePlan plan = ReduceTranspose(ctx.input_shape(0), perm);
   const size_t es = DTypeSize(ctx.input_dtype(0));
-  return MakeKernel([out_shape, src_strides, es](KernelContext& k) -> Status {
+  return MakeKernel([plan, es](KernelContext& k) -> Status {
     const Tensor& x = *k.inputs[0];
     Tensor& y = *k.outputs[0];
     const int64_t n = y.size();
     if (n == 0) return OkStatus();
     switch (es) {
-      case 1: TransposeTyped(x.data<uint8_t>(), y.data<uint8_t>(), out_shape, src_strides, n); break;
-      case 2: TransposeTyped(x.data<uint16_t>(), y.data<uint16_t>(), out_shape, src_strides, n); break;
-      case 4: TransposeTyped(x.data<uint32_t>(), y.data<uint32_t>(), out_shape, src_strides, n); break;
-      case 8: TransposeTyped(x.data<uint64_t>(), y.data<uint64_t>(), out_shape, src_strides, n); break;
+      case 1: TransposeTyped(x.data<uint8_t>(), y.data<uint8_t>(), plan, n, k.pool); break;
+      case 2: TransposeTyped(x.data<uint16_t>(), y.data<uint16_t>(), plan, n, k.pool); break;
+      case 4: TransposeTyped(x.data<uint32_t>(), y.data<uint32_t>(), plan, n, k.pool); break;
+      case 8: TransposeTyped(x.data<uint64_t>(), y.data<uint64_t>(), plan, n, k.pool); break;
       default: return UnsupportedError("Transpose of " + std::to_string(es) + "-byte elements");
     }
     return OkStatus();

@@ -524,6 +524,36 @@ def layout_cases():
     case("transpose_2d_int64", "Transpose", [("x", ints(5, 7, hi=1000, dtype=np.int64))], attrs=dict(perm=[1, 0]))
     case("transpose_5d_uint8", "Transpose", [("x", ints(2, 3, 1, 4, 2))], attrs=dict(perm=[4, 0, 3, 1, 2]))
     case("transpose_nhwc_wide", "Transpose", [("x", rand(1, 24, 16, 16))], attrs=dict(perm=[0, 2, 3, 1]))
+    # Pad: the opset 11 input form, reflect/edge beside crops, fill values that must stay exact.
+    case("pad_opset11_reflect", "Pad", [("x", rand(1, 3, 6, 5)), ("pads", pads(0, 0, 2, 1, 0, 0, 1, 3))],
+         consts=["pads"], attrs=dict(mode="reflect"), opset=11)
+    case("pad_edge_channels", "Pad", [("x", rand(1, 4, 3, 5)), ("pads", pads(0, 1, 1, 0, 0, 2, 0, 1))],
+         consts=["pads"], attrs=dict(mode="edge"), opset=13)
+    case("pad_reflect_with_crop", "Pad", [("x", rand(1, 2, 5, 6)), ("pads", pads(0, 0, -1, 2, 0, 0, 1, -2))],
+         consts=["pads"], attrs=dict(mode="reflect"), opset=13)
+    case("pad_int64_value_exact", "Pad", [("x", ints(3, 2, hi=1000, dtype=np.int64)), ("pads", pads(1, 1, 0, 2)),
+                                          ("v", np.array(2**60 + 3, np.int64))], consts=["pads", "v"],
+         attrs=dict(mode="constant"), opset=13)
+    case("pad_float64_value", "Pad", [("x", rand(2, 3).astype(np.float64)), ("pads", pads(0, 1, 1, 0)),
+                                      ("v", np.array(0.1, np.float64))], consts=["pads", "v"],
+         attrs=dict(mode="constant"), opset=13)
+    case("pad_channels_large", "Pad", [("x", rand(1, 24, 32, 32)), ("pads", pads(0, 0, 0, 0, 0, 24, 0, 0))],
+         consts=["pads"], attrs=dict(mode="constant"), opset=13)
+    # Transpose: tiles that do not divide the sizes, sizes large enough to use the thread pool,
+    # axes of size 1 (dropped) and axes that stay adjacent (merged), 1/2/8-byte elements (float16
+    # graphs run widened to float32, so int16 stands for the 2-byte case).
+    case("transpose_2d_odd_tiles", "Transpose", [("x", rand(37, 45))], attrs=dict(perm=[1, 0]))
+    case("transpose_2d_threaded", "Transpose", [("x", rand(300, 517))], attrs=dict(perm=[1, 0]))
+    case("transpose_nhwc_threaded", "Transpose", [("x", rand(1, 32, 64, 80))], attrs=dict(perm=[0, 2, 3, 1]))
+    case("transpose_nchw_from_nhwc_threaded", "Transpose", [("x", rand(1, 64, 80, 3))], attrs=dict(perm=[0, 3, 1, 2]))
+    case("transpose_5d_unit_axes", "Transpose", [("x", rand(2, 1, 3, 1, 5))], attrs=dict(perm=[4, 1, 0, 3, 2]))
+    case("transpose_keep_last_axis", "Transpose", [("x", rand(4, 5, 6))], attrs=dict(perm=[1, 0, 2]))
+    case("transpose_1d_default", "Transpose", [("x", rand(7))])
+    case("transpose_int16", "Transpose", [("x", ints(3, 4, 5, lo=-30000, hi=30000, dtype=np.int16))],
+         attrs=dict(perm=[2, 0, 1]))
+    case("transpose_4d_int64", "Transpose", [("x", ints(2, 3, 4, 5, hi=10**6, dtype=np.int64))],
+         attrs=dict(perm=[2, 0, 3, 1]))
+    case("transpose_bool", "Transpose", [("x", ints(3, 4, 2, hi=1).astype(np.bool_))], attrs=dict(perm=[2, 0, 1]))
 
 
 def main():
