@@ -96,11 +96,12 @@ class PassportTest : public ::testing::Test {
     delete pool_;
   }
 
-  // Photo -> (colours, alpha, the one face).
-  static void Prepare(const Image& photo, Image* colours, Image* alpha, FaceDetection* face) {
-    auto faces = detector_->DetectRefined(photo, pool_);
+  // Photo -> (colours, alpha, the one face), the face found by `detector` (default: short range).
+  static void Prepare(const Image& photo, Image* colours, Image* alpha, FaceDetection* face,
+                      FaceDetector* detector = nullptr) {
+    auto faces = (detector ? detector : detector_)->DetectRefined(photo, pool_);
     ASSERT_TRUE(faces.ok());
-      ASSERT_EQ(faces->size(), 1u);
+    ASSERT_EQ(faces->size(), 1u);
     *face = faces->front();
     auto mask = segmenter_->ComputeMask(photo, pool_);
     ASSERT_TRUE(mask.ok());
@@ -279,21 +280,16 @@ TEST_F(PassportTest, SmallFaceWithTheFullRangeModel) {
   auto full_model = Model::FromFile(ModelPath("face_detection_full_range_sparse.tflite"));
   ASSERT_TRUE(full_model.ok());
   auto full = FaceDetector::Create(*full_model).value();
-  auto faces = full->DetectRefined(big, pool_);
-  ASSERT_TRUE(faces.ok());
-  ASSERT_EQ(faces->size(), 1u);
-  auto mask = segmenter_->ComputeMask(big, pool_);
-  ASSERT_TRUE(mask.ok());
-  auto refined = RefineMatte(big, *mask, RefineOptionsFor(segmenter_), pool_);
-  ASSERT_TRUE(refined.ok());
-  Image alpha = CombinedAlpha(big, *refined).value();
-  Image colours = EstimateForeground(big, alpha, {}, pool_).value();
-  auto r = ComposePassport(colours, alpha, faces->front(), UsLayout(), pool_);
+  Image colours, alpha;
+  FaceDetection face;
+  Prepare(big, &colours, &alpha, &face, full.get());
+  ASSERT_FALSE(HasFatalFailure());
+  auto r = ComposePassport(colours, alpha, face, UsLayout(), pool_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   auto again = full->DetectRefined(r->photo, pool_);
   ASSERT_TRUE(again.ok());
   ASSERT_EQ(again->size(), 1u);
-  auto m = CheckPassport(*r, UsLayout(), faces->front(), again->front());
+  auto m = CheckPassport(*r, UsLayout(), face, again->front());
   ASSERT_TRUE(m.ok());
   for (const PassportCheck& c : m->checks) {
     if (c.rule.rfind("head height", 0) == 0 || c.rule.rfind("eye line", 0) == 0) {
