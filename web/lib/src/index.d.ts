@@ -170,10 +170,10 @@ export interface PreloadResult {
   /** Milliseconds spent in the worker on this load (for diagnostics): engine start and model
    *  bytes (in parallel: load_ms for both, module_ms and model_bytes_ms each), creating the
    *  segmenter, and waiting afterwards for the stored model's SHA-256 check; from the load that
-   *  created the current segmenter. */
+   *  created the current segmenter. heap_bytes: the WebAssembly heap once it existed. */
   timings?: {
     load_ms: number; module_ms: number; model_bytes_ms: number;
-    create_ms: number; verify_wait_ms: number;
+    create_ms: number; verify_wait_ms: number; heap_bytes: number;
   };
 }
 
