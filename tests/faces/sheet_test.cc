@@ -80,7 +80,7 @@ TEST(PrintSheetTest, ExactGeometry) {
 }
 
 TEST(PrintSheetTest, PdfStructure) {
-  cli::InitImageIo("sheet_test", 1);
+  ASSERT_TRUE(cli::InitImageIo("sheet_test", 1).ok());
   const Image img = RandomPhoto(60, 40);
   cli::EncodeOptions o;
   o.format = cli::OutputFormat::kJpeg;
