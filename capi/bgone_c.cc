@@ -21,6 +21,8 @@
 #include "imaging/passport.h"
 #include "imaging/passport_check.h"
 #include "imaging/passport_spec.h"
+#include "imaging/pdf.h"
+#include "imaging/print_sheet.h"
 
 struct BgoneSegmenter {
   std::unique_ptr<bgone::imaging::IsNetSegmenter> segmenter;
@@ -164,16 +166,11 @@ bgone::Status ComposePassportC(BgoneFaceDetector* detector, const uint8_t* rgba,
   for (size_t k = 0; k < f.keypoints.size(); ++k) f.keypoints[k] = {face[5 + 2 * k], face[6 + 2 * k]};
   BG_ASSIGN_OR_RETURN(img::Image image, RgbaImage(rgba, width, height));
   BG_ASSIGN_OR_RETURN(img::Image m, GrayImage(mask, width, height));
-  BG_ASSIGN_OR_RETURN(img::Image alpha, img::CombinedAlpha(image, m));
-  BG_ASSIGN_OR_RETURN(img::Image colours, img::EstimateForeground(image, alpha, {}, detector->pool.get()));
-  BG_ASSIGN_OR_RETURN(img::PassportResult r, img::ComposePassport(colours, alpha, f, layout, detector->pool.get()));
-  BG_ASSIGN_OR_RETURN(std::vector<img::FaceDetection> again, detector->detector->DetectRefined(r.photo, detector->pool.get()));
-  if (again.size() != 1)
-    return bgone::InternalError("the face was not found exactly once on the composed photo (" + std::to_string(again.size()) + ")");
-  BG_ASSIGN_OR_RETURN(img::PassportMeasures measures, img::CheckPassport(r, layout, f, again[0]));
+  BG_ASSIGN_OR_RETURN(img::PassportPhoto p, img::MakePassportPhoto(image, m, f, layout, *detector->detector, detector->pool.get()));
+  const img::PassportResult& r = p.result;
   const std::string report = "{\n  \"size_px\": [" + std::to_string(layout.width_px) + ", " + std::to_string(layout.height_px) +
-                             "],\n  \"output_face\": " + img::FaceDetectionJson(again[0]) + ",\n  " +
-                             img::PassportMeasuresJsonMembers(measures) + "\n}\n";
+                             "],\n  \"output_face\": " + img::FaceDetectionJson(p.output_face) + ",\n  " +
+                             img::PassportMeasuresJsonMembers(p.measures) + "\n}\n";
   const size_t pixels = static_cast<size_t>(layout.width_px) * static_cast<size_t>(layout.height_px);
   auto* out = static_cast<uint8_t*>(std::malloc(pixels * 4));
   auto* text = static_cast<char*>(std::malloc(report.size() + 1));
@@ -470,6 +467,67 @@ int bgone_passport_compose(BgoneFaceDetector* detector, const uint8_t* rgba, con
                                    report_out));
   } catch (const std::bad_alloc&) {
     return Report(bgone::ResourceExhaustedError("out of memory while composing the passport photo"));
+  }
+}
+
+int bgone_print_sheet(const uint8_t* rgba, int width, int height, const char* paper, double dpi, uint8_t** rgba_out,
+                      int* width_out, int* height_out, double* info_out) {
+  if (rgba == nullptr || paper == nullptr || rgba_out == nullptr || width_out == nullptr || height_out == nullptr ||
+      info_out == nullptr)
+    return Report(bgone::InvalidArgumentError("null argument"));
+  *rgba_out = nullptr;
+  if (!(dpi >= 72 && dpi <= 1200)) return Report(bgone::InvalidArgumentError("dpi must be within 72-1200"));
+  try {
+    auto run = [&]() -> bgone::Status {
+      BG_RETURN_IF_ERROR(img::ValidateDimensions(width, height));
+      BG_ASSIGN_OR_RETURN(img::PaperSize size, img::FindPaperSize(paper));
+      BG_ASSIGN_OR_RETURN(img::SheetPlan plan, img::PlanSheet(size, dpi, width, height));
+      BG_ASSIGN_OR_RETURN(img::Image photo, img::Image::Create(width, height, img::PixelFormat::kRgb8));
+      const size_t pixels = static_cast<size_t>(width) * static_cast<size_t>(height);
+      for (size_t i = 0; i < pixels; ++i)
+        for (int c = 0; c < 3; ++c) photo.pixels[3 * i + c] = rgba[4 * i + c];
+      BG_ASSIGN_OR_RETURN(img::Image sheet, img::RenderSheet(plan, photo, dpi));
+      const size_t n = static_cast<size_t>(sheet.width) * static_cast<size_t>(sheet.height);
+      auto* out = static_cast<uint8_t*>(std::malloc(n * 4));
+      if (out == nullptr) return bgone::ResourceExhaustedError("out of memory for the print sheet");
+      for (size_t i = 0; i < n; ++i) {
+        for (int c = 0; c < 3; ++c) out[4 * i + c] = sheet.pixels[3 * i + c];
+        out[4 * i + 3] = 255;
+      }
+      *rgba_out = out;
+      *width_out = sheet.width;
+      *height_out = sheet.height;
+      info_out[0] = plan.copies();
+      info_out[1] = plan.columns;
+      info_out[2] = plan.rows;
+      info_out[3] = plan.landscape ? size.height_mm : size.width_mm;
+      info_out[4] = plan.landscape ? size.width_mm : size.height_mm;
+      info_out[5] = plan.landscape ? 1 : 0;
+      return bgone::OkStatus();
+    };
+    return Report(run());
+  } catch (const std::bad_alloc&) {
+    return Report(bgone::ResourceExhaustedError("out of memory while making the print sheet"));
+  }
+}
+
+int bgone_jpeg_pdf(const uint8_t* jpeg, size_t size, int width, int height, double page_width_mm, double page_height_mm,
+                   uint8_t** pdf_out, size_t* pdf_size_out) {
+  if (jpeg == nullptr || pdf_out == nullptr || pdf_size_out == nullptr)
+    return Report(bgone::InvalidArgumentError("null argument"));
+  *pdf_out = nullptr;
+  *pdf_size_out = 0;
+  try {
+    auto pdf = img::SingleJpegPdf(std::vector<uint8_t>(jpeg, jpeg + size), width, height, page_width_mm, page_height_mm);
+    if (!pdf.ok()) return Report(pdf.status());
+    auto* out = static_cast<uint8_t*>(std::malloc(std::max<size_t>(pdf->size(), 1)));
+    if (out == nullptr) return Report(bgone::ResourceExhaustedError("out of memory for the PDF"));
+    std::copy(pdf->begin(), pdf->end(), out);
+    *pdf_out = out;
+    *pdf_size_out = pdf->size();
+    return Report(bgone::OkStatus());
+  } catch (const std::bad_alloc&) {
+    return Report(bgone::ResourceExhaustedError("out of memory while writing the PDF"));
   }
 }
 

@@ -145,7 +145,22 @@ int bgone_passport_compose(BgoneFaceDetector* detector, const uint8_t* rgba, con
                            int width, int height, const float* face, const double* layout,
                            uint8_t** rgba_out, int* width_out, int* height_out, char** report_out);
 
-/* Frees what bgone_passport_compose returned. */
+/* A print sheet (imaging/print_sheet.h): as many copies of the photo (rgba; alpha ignored) as
+ * fit on `paper` ("4x6", "5x7", "10x15" or "a4") at `dpi`, evenly spaced, with cut marks. On
+ * success *rgba_out receives the sheet, (*width_out) * (*height_out) * 4 bytes (free with
+ * bgone_free), and info_out (BGONE_SHEET_VALUES doubles): copies, columns, rows, the page's width
+ * and height in mm as placed (a landscape sheet swaps them), landscape (0 or 1). */
+#define BGONE_SHEET_VALUES 6
+int bgone_print_sheet(const uint8_t* rgba, int width, int height, const char* paper, double dpi,
+                      uint8_t** rgba_out, int* width_out, int* height_out, double* info_out);
+
+/* A one-page PDF, page_width_mm x page_height_mm, filled by one JPEG (3 components, width x
+ * height pixels; imaging/pdf.h). On success *pdf_out receives *pdf_size_out bytes (free with
+ * bgone_free). */
+int bgone_jpeg_pdf(const uint8_t* jpeg, size_t size, int width, int height, double page_width_mm,
+                   double page_height_mm, uint8_t** pdf_out, size_t* pdf_size_out);
+
+/* Frees what bgone_passport_compose, bgone_print_sheet and bgone_jpeg_pdf returned. */
 void bgone_free(void* p);
 
 #ifdef __cplusplus

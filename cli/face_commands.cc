@@ -31,13 +31,6 @@ int Fail(const std::string& message, int code) {
 
 }  // namespace
 
-std::string JsonNumber(double v, int decimals) {
-  if (!std::isfinite(v)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 int DefaultThreadCount() {
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(std::min(hw, 16u));
@@ -49,8 +42,6 @@ StatusOr<std::unique_ptr<imaging::FaceDetector>> LoadFaceDetector(const std::str
   if (!model.ok()) return model.status().WithContext("cannot load face model '" + path + "'");
   return imaging::FaceDetector::Create(*model, pool);
 }
-
-std::string FaceJson(const imaging::FaceDetection& d) { return imaging::FaceDetectionJson(d); }
 
 int RunFacesCommand(const std::vector<std::string>& args, const char* argv0) {
   std::string model = "face-short";
@@ -103,7 +94,7 @@ int RunFacesCommand(const std::vector<std::string>& args, const char* argv0) {
       continue;
     }
     out += ", \"width\": " + std::to_string(image->width) + ", \"height\": " + std::to_string(image->height) + ", \"faces\": [";
-    for (size_t k = 0; k < faces->size(); ++k) out += (k ? ", " : "") + FaceJson((*faces)[k]);
+    for (size_t k = 0; k < faces->size(); ++k) out += (k ? ", " : "") + imaging::FaceDetectionJson((*faces)[k]);
     out += "]}";
   }
   out += "\n  ]\n}\n";

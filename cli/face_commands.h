@@ -15,14 +15,8 @@ namespace bgone::cli {
 // `spec`: face-short, face-full (cli/models.h) or a path.
 StatusOr<std::unique_ptr<imaging::FaceDetector>> LoadFaceDetector(const std::string& spec, ThreadPool* pool);
 
-// `v` with `decimals` decimals, or null when it is not finite.
-std::string JsonNumber(double v, int decimals = 2);
-
 // Hardware threads, 1 to 16.
 int DefaultThreadCount();
-
-// One detection as a JSON object: score, box {x, y, width, height} and six [x, y] keypoints.
-std::string FaceJson(const imaging::FaceDetection& d);
 
 int RunFacesCommand(const std::vector<std::string>& args, const char* argv0);
 int RunPassportCommand(const std::vector<std::string>& args, const char* argv0);

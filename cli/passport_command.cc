@@ -13,18 +13,17 @@
 #include "cli/image_io.h"
 #include "cli/models.h"
 #include "cli/options.h"
-#include "cli/pdf.h"
 #include "cli/report.h"
 #include "engine/runtime/session.h"
 #include "engine/runtime/thread_pool.h"
-#include "imaging/composite.h"
 #include "imaging/face_detect.h"
-#include "imaging/foreground.h"
 #include "imaging/isnet.h"
+#include "imaging/json_number.h"
 #include "imaging/matte_refine.h"
 #include "imaging/passport.h"
 #include "imaging/passport_check.h"
 #include "imaging/passport_spec.h"
+#include "imaging/pdf.h"
 #include "imaging/print_sheet.h"
 
 #ifndef BGONE_SOURCE_MODELS_DIR
@@ -52,7 +51,7 @@ const char* kPassportUsage =
     "usage: bgone passport PHOTO --spec ID [--dpi 300|254|600] [-o OUT.jpg|OUT.png]\n"
     "                      [--sheet 4x6|5x7|10x15|a4] [--max-kb N] [--model medium|w8|w4|small|PATH]\n"
     "                      [--json]\n"
-    "       bgone passport --list-specs\n"
+    "       bgone passport --list-specs [--json [--dpi N]]\n"
     "\n"
     "Finds the one face in PHOTO, levels the eyes, scales and crops so the head (chin to crown)\n"
     "and the eye line (or the crown) land in the middle of the document's ranges, replaces the\n"
@@ -62,7 +61,8 @@ const char* kPassportUsage =
     "                OUT-sheet-SIZE.jpg and .pdf\n"
     "  --max-kb N    largest JPEG file in kB (the quality is lowered until it fits); by default the\n"
     "                document's own digital limit when it has one\n"
-    "  --json        print the measurements and every check (pass / warn / fail) as JSON\n"
+    "  --json        print the measurements and every check (pass / warn / fail) as JSON; with\n"
+    "                --list-specs, every document's size in pixels and ranges at --dpi\n"
     "Exit status: 0 when every check passes or warns, 1 when one fails or the photo is refused\n"
     "(no face, several faces), 2 for usage errors.\n";
 
@@ -113,9 +113,9 @@ StatusOr<PassportArgs> ParsePassportArgs(const std::vector<std::string>& args) {
 std::string RangeJson(const std::optional<imaging::RangeMm>& r) {
   if (!r) return "null";
   std::string s = "[";  // appended piecewise: g++ 12 warns falsely (-Wrestrict) on "[" + string
-  s += JsonNumber(r->min, 2);
+  s += imaging::JsonFixed(r->min, 2);
   s += ", ";
-  s += JsonNumber(r->max, 2);
+  s += imaging::JsonFixed(r->max, 2);
   s += "]";
   return s;
 }
@@ -164,6 +164,29 @@ int RunPassportCommand(const std::vector<std::string>& args, const char* argv0) 
     std::fprintf(stderr, "bgone: %s\n", specs.status().message().c_str());
     return kExitSomeFailed;
   }
+  if (a.list && a.json) {
+    // Every document with its layout at --dpi: what the composer works from (the web library
+    // computes the same numbers from the same file; web/tests/passport-cases.mjs compares them).
+    std::string j = "[";
+    for (size_t i = 0; i < specs->size(); ++i) {
+      const imaging::PassportSpec& s = (*specs)[i];
+      auto l = imaging::LayoutForSpec(s, a.dpi);
+      if (!l.ok()) {
+        std::fprintf(stderr, "bgone: %s: %s\n", s.id.c_str(), l.status().message().c_str());
+        return kExitSomeFailed;
+      }
+      j += std::string(i ? ",\n  " : "\n  ") + "{\"id\": " + JsonString(s.id) + ", \"name\": " + JsonString(s.name) +
+           ", \"dpi\": " + imaging::JsonFixed(a.dpi, 0) + ", \"size_mm\": [" + imaging::JsonFixed(l->width_mm, 2) + ", " +
+           imaging::JsonFixed(l->height_mm, 2) + "], \"size_px\": [" + std::to_string(l->width_px) + ", " +
+           std::to_string(l->height_px) + "], \"head_mm\": " + RangeJson(l->head_mm) + ", \"eye_from_bottom_mm\": " +
+           RangeJson(l->eye_from_bottom_mm) + ", \"crown_from_top_mm\": " + RangeJson(l->crown_from_top_mm) +
+           ", \"background_rgb\": [" + std::to_string(l->background.r) + ", " + std::to_string(l->background.g) + ", " +
+           std::to_string(l->background.b) + "], \"max_kb\": " + std::to_string(s.max_kb) + "}";
+    }
+    j += "\n]\n";
+    std::fwrite(j.data(), 1, j.size(), stdout);
+    return kExitOk;
+  }
   if (a.list) {
     for (const auto& s : *specs)
       std::printf("%-9s %-48s %5.1f x %4.1f mm  head %4.1f-%4.1f mm  %s\n", s.id.c_str(), s.name.c_str(), s.width_mm, s.height_mm,
@@ -199,13 +222,13 @@ int RunPassportCommand(const std::vector<std::string>& args, const char* argv0) 
   bool all_pass = true;
   auto run = [&]() -> Status {
     BG_ASSIGN_OR_RETURN(imaging::Image image, DecodeImageFile(a.photo, {}));
-    // The short-range detector first; the full-range one for small or distant faces.
-    std::vector<imaging::FaceDetection> faces;
-    std::unique_ptr<imaging::FaceDetector> detector;
-    for (const char* m : {"face-short", "face-full"}) {
-      BG_ASSIGN_OR_RETURN(detector, LoadFaceDetector(m, &pool));
-      BG_ASSIGN_OR_RETURN(faces, detector->DetectRefined(image, &pool));
-      if (!faces.empty()) break;
+    // The short-range detector first (it also finds the face again on the output); the
+    // full-range one for small or distant faces.
+    BG_ASSIGN_OR_RETURN(std::unique_ptr<imaging::FaceDetector> short_range, LoadFaceDetector("face-short", &pool));
+    BG_ASSIGN_OR_RETURN(std::vector<imaging::FaceDetection> faces, short_range->DetectRefined(image, &pool));
+    if (faces.empty()) {
+      BG_ASSIGN_OR_RETURN(std::unique_ptr<imaging::FaceDetector> full_range, LoadFaceDetector("face-full", &pool));
+      BG_ASSIGN_OR_RETURN(faces, full_range->DetectRefined(image, &pool));
     }
     if (faces.empty()) return InvalidArgumentError("no face found: use a photo where one face is clearly visible");
     if (faces.size() > 1)
@@ -216,17 +239,9 @@ int RunPassportCommand(const std::vector<std::string>& args, const char* argv0) 
     BG_ASSIGN_OR_RETURN(auto segmenter, imaging::IsNetSegmenter::Create(*model, &pool));
     BG_ASSIGN_OR_RETURN(imaging::Image mask, segmenter->ComputeMask(image, &pool));
     BG_ASSIGN_OR_RETURN(mask, imaging::RefineMatte(image, mask, imaging::RefineOptionsFor(segmenter.get()), &pool));
-    BG_ASSIGN_OR_RETURN(imaging::Image alpha, imaging::CombinedAlpha(image, mask));
-    BG_ASSIGN_OR_RETURN(imaging::Image colours, imaging::EstimateForeground(image, alpha, {}, &pool));
-    BG_ASSIGN_OR_RETURN(imaging::PassportResult r, imaging::ComposePassport(colours, alpha, faces[0], *layout, &pool));
-
-    // Measured on the output: the face found again there.
-    std::unique_ptr<imaging::FaceDetector> short_range;
-    BG_ASSIGN_OR_RETURN(short_range, LoadFaceDetector("face-short", &pool));
-    BG_ASSIGN_OR_RETURN(std::vector<imaging::FaceDetection> again, short_range->DetectRefined(r.photo, &pool));
-    if (again.size() != 1)
-      return InternalError("the face was not found exactly once on the composed photo (" + std::to_string(again.size()) + ")");
-    BG_ASSIGN_OR_RETURN(imaging::PassportMeasures m, imaging::CheckPassport(r, *layout, faces[0], again[0]));
+    BG_ASSIGN_OR_RETURN(imaging::PassportPhoto passport, imaging::MakePassportPhoto(image, mask, faces[0], *layout, *short_range, &pool));
+    const imaging::PassportResult& r = passport.result;
+    const imaging::PassportMeasures& m = passport.measures;
     all_pass = m.ok();
 
     int quality = 0;
@@ -248,7 +263,7 @@ int RunPassportCommand(const std::vector<std::string>& args, const char* argv0) 
       BG_RETURN_IF_ERROR(WriteFileAtomically(sheet_jpg, jpeg));
       const double w_mm = plan.landscape ? paper.height_mm : paper.width_mm;
       const double h_mm = plan.landscape ? paper.width_mm : paper.height_mm;
-      BG_ASSIGN_OR_RETURN(std::vector<uint8_t> pdf, SingleJpegPdf(jpeg, sheet.width, sheet.height, w_mm, h_mm));
+      BG_ASSIGN_OR_RETURN(std::vector<uint8_t> pdf, imaging::SingleJpegPdf(jpeg, sheet.width, sheet.height, w_mm, h_mm));
       BG_RETURN_IF_ERROR(WriteFileAtomically(sheet_pdf, pdf));
       copies = plan.copies();
     }
@@ -259,12 +274,12 @@ int RunPassportCommand(const std::vector<std::string>& args, const char* argv0) 
                       ",\n  \"output_bytes\": " + std::to_string(bytes.size()) +
                       (*format == OutputFormat::kJpeg ? ",\n  \"jpeg_quality\": " + std::to_string(quality) : std::string()) +
                       ",\n  \"spec\": {\"id\": " + JsonString(spec->id) + ", \"name\": " + JsonString(spec->name) +
-                      ", \"size_mm\": [" + JsonNumber(L.width_mm, 1) + ", " + JsonNumber(L.height_mm, 1) + "], \"head_mm\": " + RangeJson(L.head_mm) +
+                      ", \"size_mm\": [" + imaging::JsonFixed(L.width_mm, 1) + ", " + imaging::JsonFixed(L.height_mm, 1) + "], \"head_mm\": " + RangeJson(L.head_mm) +
                       ", \"eye_from_bottom_mm\": " + RangeJson(L.eye_from_bottom_mm) + ", \"crown_from_top_mm\": " +
                       RangeJson(L.crown_from_top_mm) + ", \"source\": " + JsonString(spec->source) + "}" +
-                      ",\n  \"dpi\": " + JsonNumber(a.dpi, 0) + ",\n  \"size_px\": [" + std::to_string(L.width_px) + ", " +
-                      std::to_string(L.height_px) + "]" + ",\n  \"source_face\": " + FaceJson(faces[0]) +
-                      ",\n  \"output_face\": " + FaceJson(again[0]) + ",\n  \"sheet\": " +
+                      ",\n  \"dpi\": " + imaging::JsonFixed(a.dpi, 0) + ",\n  \"size_px\": [" + std::to_string(L.width_px) + ", " +
+                      std::to_string(L.height_px) + "]" + ",\n  \"source_face\": " + imaging::FaceDetectionJson(faces[0]) +
+                      ",\n  \"output_face\": " + imaging::FaceDetectionJson(passport.output_face) + ",\n  \"sheet\": " +
                       (sheet_jpg.empty() ? std::string("null")
                                          : "{\"jpeg\": " + JsonString(sheet_jpg) + ", \"pdf\": " + JsonString(sheet_pdf) +
                                                ", \"copies\": " + std::to_string(copies) + "}") +

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <string>
 
+#include "imaging/json_number.h"
 
 namespace bgone::imaging {
 namespace {
@@ -13,6 +14,19 @@ namespace {
 constexpr int kValuesPerAnchor = 16;  // box (4) + 6 keypoints x 2
 constexpr int kKeypoints = 6;
 constexpr float kScoreClip = 100.0f;
+
+// One bilinear sample of channel c (grey images: their one channel) at photo position (fx, fy)
+// in pixel-index units (pixel (x, y) is at (x, y)); black outside the photo.
+double SampleBilinear(const Image& image, double fx, double fy, int c) {
+  const int ch = image.channels();
+  auto at = [&](int x, int y) -> double {
+    if (x < 0 || y < 0 || x >= image.width || y >= image.height) return 0;
+    return image.row(y)[static_cast<size_t>(x) * ch + (ch >= 3 ? c : 0)];
+  };
+  const int x0 = static_cast<int>(std::floor(fx)), y0 = static_cast<int>(std::floor(fy));
+  const double ax = fx - x0, ay = fy - y0;
+  return (at(x0, y0) * (1 - ax) + at(x0 + 1, y0) * ax) * (1 - ay) + (at(x0, y0 + 1) * (1 - ax) + at(x0 + 1, y0 + 1) * ax) * ay;
+}
 
 struct Letterbox {
   // Normalised padding of the model input on each side.
@@ -32,25 +46,15 @@ StatusOr<Tensor> LetterboxInput(const Image& image, int size, ThreadPool* pool, 
   box->top = box->bottom = static_cast<float>(oy / side);
   BG_ASSIGN_OR_RETURN(Tensor t, Tensor::AllocateUninitialized(DType::kFloat32, {1, 3, size, size}));
   float* d = t.data<float>();
-  const int ch = image.channels();
   const size_t plane = static_cast<size_t>(size) * size;
-  auto at = [&](int x, int y, int c) -> float {
-    if (x < 0 || y < 0 || x >= image.width || y >= image.height) return 0.0f;  // black border
-    return image.row(y)[static_cast<size_t>(x) * ch + (ch >= 3 ? c : 0)];
-  };
   ParallelFor(pool, size, [&](int64_t y0, int64_t y1) {
     for (int64_t ty = y0; ty < y1; ++ty) {
       const double fy = (ty + 0.5) * step - oy - 0.5;
-      const int iy = static_cast<int>(std::floor(fy));
-      const float ay = static_cast<float>(fy - iy);
       for (int tx = 0; tx < size; ++tx) {
         const double fx = (tx + 0.5) * step - ox - 0.5;
-        const int ix = static_cast<int>(std::floor(fx));
-        const float ax = static_cast<float>(fx - ix);
         const size_t o = static_cast<size_t>(ty) * size + static_cast<size_t>(tx);
         for (int c = 0; c < 3; ++c) {
-          const float v = (at(ix, iy, c) * (1 - ax) + at(ix + 1, iy, c) * ax) * (1 - ay) +
-                          (at(ix, iy + 1, c) * (1 - ax) + at(ix + 1, iy + 1, c) * ax) * ay;
+          const float v = static_cast<float>(SampleBilinear(image, fx, fy, c));
           d[c * plane + o] = v / 127.5f - 1.0f;
         }
       }
@@ -61,23 +65,17 @@ StatusOr<Tensor> LetterboxInput(const Image& image, int size, ThreadPool* pool, 
 
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
-std::string Fixed(double v, int decimals) {
-  if (!std::isfinite(v)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
 
 }  // namespace
 
 std::string FaceDetectionJson(const FaceDetection& d) {
-  std::string s = "{\"score\": " + Fixed(d.score, 4) + ", \"box\": {\"x\": " + Fixed(d.x, 2) + ", \"y\": " + Fixed(d.y, 2) +
-                  ", \"width\": " + Fixed(d.width, 2) + ", \"height\": " + Fixed(d.height, 2) + "}, \"keypoints\": [";
+  std::string s = "{\"score\": " + JsonFixed(d.score, 4) + ", \"box\": {\"x\": " + JsonFixed(d.x, 2) + ", \"y\": " + JsonFixed(d.y, 2) +
+                  ", \"width\": " + JsonFixed(d.width, 2) + ", \"height\": " + JsonFixed(d.height, 2) + "}, \"keypoints\": [";
   for (size_t k = 0; k < d.keypoints.size(); ++k) {
     s += k ? ", [" : "[";
-    s += Fixed(d.keypoints[k].x, 2);
+    s += JsonFixed(d.keypoints[k].x, 2);
     s += ", ";
-    s += Fixed(d.keypoints[k].y, 2);
+    s += JsonFixed(d.keypoints[k].y, 2);
     s += "]";
   }
   return s + "]}";
@@ -218,11 +216,6 @@ StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const Image& image, Th
 StatusOr<std::vector<FaceDetection>> FaceDetector::DetectRefined(const Image& image, ThreadPool* pool,
                                                                  const FaceDetectorOptions& options) {
   BG_ASSIGN_OR_RETURN(std::vector<FaceDetection> faces, Detect(image, pool, options));
-  const int ch = image.channels();
-  auto at = [&](int x, int y, int c) -> double {
-    if (x < 0 || y < 0 || x >= image.width || y >= image.height) return 0;  // black outside
-    return image.row(y)[static_cast<size_t>(x) * ch + (ch >= 3 ? c : 0)];
-  };
   for (FaceDetection& face : faces) {
     for (int pass = 0; pass < 2; ++pass) {
       // A square crop twice the box's side around the box's centre, turned so the current eye
@@ -245,12 +238,8 @@ StatusOr<std::vector<FaceDetection>> FaceDetector::DetectRefined(const Image& im
         for (int x = 0; x < n; ++x) {
           double px, py;
           to_photo(x + 0.5, y + 0.5, &px, &py);
-          const double fx = px - 0.5, fy = py - 0.5;
-          const int x0 = static_cast<int>(std::floor(fx)), y0 = static_cast<int>(std::floor(fy));
-          const double ax = fx - x0, ay = fy - y0;
           for (int c = 0; c < 3; ++c) {
-            const double v = (at(x0, y0, c) * (1 - ax) + at(x0 + 1, y0, c) * ax) * (1 - ay) +
-                             (at(x0, y0 + 1, c) * (1 - ax) + at(x0 + 1, y0 + 1, c) * ax) * ay;
+            const double v = SampleBilinear(image, px - 0.5, py - 0.5, c);
             out[3 * x + c] = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
           }
         }

@@ -4,6 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "imaging/composite.h"
+#include "imaging/foreground.h"
+#include "imaging/json_number.h"
+
 namespace bgone::imaging {
 namespace {
 
@@ -22,12 +26,6 @@ PassportCheck InRange(const std::string& rule, double v, const RangeMm& r, const
 
 double Luma(const uint8_t* p) { return 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]; }
 
-std::string Fixed(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
 
 // The check texts are bgone's own ASCII; quotes and backslashes are escaped all the same.
 std::string Quoted(const std::string& text) {
@@ -42,15 +40,15 @@ std::string Quoted(const std::string& text) {
 }  // namespace
 
 std::string PassportMeasuresJsonMembers(const PassportMeasures& m) {
-  std::string j = "\"head_height_mm\": " + Fixed(m.head_height_mm) + ", \"eye_height_mm\": " + Fixed(m.eye_height_mm) +
-                  ", \"crown_from_top_mm\": " + Fixed(m.crown_from_top_mm) + ", \"tilt_before_degrees\": " +
-                  Fixed(m.tilt_before_degrees) + ", \"tilt_after_degrees\": " + Fixed(m.tilt_after_degrees) +
-                  ", \"eye_distance_source_px\": " + Fixed(m.eye_distance_source_px) + ", \"compliant\": " +
+  std::string j = "\"head_height_mm\": " + JsonFixed(m.head_height_mm) + ", \"eye_height_mm\": " + JsonFixed(m.eye_height_mm) +
+                  ", \"crown_from_top_mm\": " + JsonFixed(m.crown_from_top_mm) + ", \"tilt_before_degrees\": " +
+                  JsonFixed(m.tilt_before_degrees) + ", \"tilt_after_degrees\": " + JsonFixed(m.tilt_after_degrees) +
+                  ", \"eye_distance_source_px\": " + JsonFixed(m.eye_distance_source_px) + ", \"compliant\": " +
                   (m.ok() ? "true" : "false") + ", \"checks\": [";
   for (size_t i = 0; i < m.checks.size(); ++i) {
     const PassportCheck& c = m.checks[i];
     j += std::string(i ? ",\n    " : "\n    ") + "{\"rule\": " + Quoted(c.rule) + ", \"result\": " + Quoted(c.result) +
-         ", \"value\": " + Fixed(c.value) + ", \"unit\": " + Quoted(c.unit) + ", \"expected\": " + Quoted(c.expected) + "}";
+         ", \"value\": " + JsonFixed(c.value) + ", \"unit\": " + Quoted(c.unit) + ", \"expected\": " + Quoted(c.expected) + "}";
   }
   return j + "\n  ]";
 }
@@ -143,6 +141,20 @@ StatusOr<PassportMeasures> CheckPassport(const PassportResult& r, const Passport
   c.push_back({"hair inside the source photo", r.source.crown_at_photo_edge ? "warn" : "pass", r.source.crown_at_photo_edge ? 1.0 : 0.0, "",
                "the photo's top edge does not cut the hair (else the crown is a guess)"});
   return m;
+}
+
+StatusOr<PassportPhoto> MakePassportPhoto(const Image& photo, const Image& mask, const FaceDetection& face,
+                                          const PassportLayout& layout, FaceDetector& detector, ThreadPool* pool) {
+  BG_ASSIGN_OR_RETURN(Image alpha, CombinedAlpha(photo, mask));
+  BG_ASSIGN_OR_RETURN(Image colours, EstimateForeground(photo, alpha, {}, pool));
+  PassportPhoto p;
+  BG_ASSIGN_OR_RETURN(p.result, ComposePassport(colours, alpha, face, layout, pool));
+  BG_ASSIGN_OR_RETURN(std::vector<FaceDetection> again, detector.DetectRefined(p.result.photo, pool));
+  if (again.size() != 1)
+    return InternalError("the face was not found exactly once on the composed photo (" + std::to_string(again.size()) + ")");
+  p.output_face = again[0];
+  BG_ASSIGN_OR_RETURN(p.measures, CheckPassport(p.result, layout, face, p.output_face));
+  return p;
 }
 
 }  // namespace bgone::imaging

@@ -6,7 +6,8 @@
 #                                        (Emscripten: build/wasm/wasm/bgone-{st,mt}.js), none
 #
 # Steps:
-#   1. Debian packages (installed only when missing; sudo when not root; emscripten for wasm)
+#   1. Debian packages (installed only when missing; sudo when not root; emscripten and chromium
+#      for wasm)
 #   2. npm dev dependencies (onnxruntime-node, the reference peer) when node_modules is missing
 #      or does not match package-lock.json
 #   3. models: IS-Net from @imgly/background-removal-data into .cache/models (tools/fetch_models.sh)
@@ -39,7 +40,9 @@ PACKAGES=(
   python3-onnx python3-numpy python3-opencv libonnx-testdata libimage-exiftool-perl
 )
 if [[ " ${presets[*]} " == *" wasm "* ]]; then
-  PACKAGES+=(emscripten)
+  # emscripten builds the engine; chromium runs the web library, the app and the MediaPipe peer
+  # in web/tests/ and bench/browser.
+  PACKAGES+=(emscripten chromium)
 fi
 # The machine may ship a newer node/npm than Debian's: keep it.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

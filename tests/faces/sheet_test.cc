@@ -6,9 +6,11 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "capi/bgone_c.h"
 #include "cli/image_io.h"
-#include "cli/pdf.h"
+#include "imaging/pdf.h"
 #include "imaging/print_sheet.h"
 
 namespace bgone::imaging {
@@ -86,7 +88,7 @@ TEST(PrintSheetTest, PdfStructure) {
   o.format = cli::OutputFormat::kJpeg;
   auto jpeg = cli::EncodeImage(img, o);
   ASSERT_TRUE(jpeg.ok());
-  auto pdf = cli::SingleJpegPdf(*jpeg, 60, 40, 152.4, 101.6);
+  auto pdf = imaging::SingleJpegPdf(*jpeg, 60, 40, 152.4, 101.6);
   ASSERT_TRUE(pdf.ok());
   const std::string s(pdf->begin(), pdf->end());
   EXPECT_EQ(s.rfind("%PDF-1.4", 0), 0u);
@@ -103,7 +105,60 @@ TEST(PrintSheetTest, PdfStructure) {
   }
   // The JPEG is embedded unchanged.
   EXPECT_NE(s.find(std::string(jpeg->begin(), jpeg->end())), std::string::npos);
-  EXPECT_FALSE(cli::SingleJpegPdf({1, 2, 3}, 1, 1, 10, 10).ok());
+  EXPECT_FALSE(imaging::SingleJpegPdf({1, 2, 3}, 1, 1, 10, 10).ok());
+}
+
+// The C API (what the web library calls) gives the same sheet, pixel for pixel, and the same PDF.
+TEST(PrintSheetTest, CApiMatchesTheLibrary) {
+  const Image photo = RandomPhoto(413, 531);  // 35 x 45 mm at 300 dpi
+  std::vector<uint8_t> rgba(static_cast<size_t>(photo.width) * photo.height * 4);
+  for (size_t i = 0; i < rgba.size() / 4; ++i) {
+    for (int c = 0; c < 3; ++c) rgba[4 * i + c] = photo.pixels[3 * i + c];
+    rgba[4 * i + 3] = static_cast<uint8_t>(i);  // ignored
+  }
+  uint8_t* out = nullptr;
+  int w = 0, h = 0;
+  double info[BGONE_SHEET_VALUES] = {};
+  ASSERT_EQ(bgone_print_sheet(rgba.data(), photo.width, photo.height, "4x6", 300, &out, &w, &h, info), BGONE_OK)
+      << bgone_last_error();
+  const SheetPlan plan = PlanSheet(FindPaperSize("4x6").value(), 300, photo.width, photo.height).value();
+  const Image sheet = RenderSheet(plan, photo, 300).value();
+  ASSERT_EQ(w, sheet.width);
+  ASSERT_EQ(h, sheet.height);
+  EXPECT_EQ(info[0], plan.copies());
+  EXPECT_EQ(info[1], plan.columns);
+  EXPECT_EQ(info[2], plan.rows);
+  EXPECT_EQ(info[5], plan.landscape ? 1 : 0);
+  EXPECT_DOUBLE_EQ(info[3], plan.landscape ? 152.4 : 101.6);
+  EXPECT_DOUBLE_EQ(info[4], plan.landscape ? 101.6 : 152.4);
+  size_t differ = 0;
+  for (size_t i = 0; i < sheet.pixels.size() / 3; ++i) {
+    for (int c = 0; c < 3; ++c) differ += out[4 * i + c] != sheet.pixels[3 * i + c];
+    differ += out[4 * i + 3] != 255;
+  }
+  EXPECT_EQ(differ, 0u);
+  bgone_free(out);
+
+  // Bad input: an error, nothing allocated.
+  out = reinterpret_cast<uint8_t*>(&w);
+  EXPECT_EQ(bgone_print_sheet(rgba.data(), photo.width, photo.height, "letter", 300, &out, &w, &h, info),
+            BGONE_INVALID_ARGUMENT);
+  EXPECT_EQ(out, nullptr);
+  EXPECT_NE(std::string(bgone_last_error()).find("a4"), std::string::npos) << bgone_last_error();  // lists the sizes
+  EXPECT_EQ(bgone_print_sheet(rgba.data(), photo.width, photo.height, "4x6", 0, &out, &w, &h, info),
+            BGONE_INVALID_ARGUMENT);
+  EXPECT_NE(bgone_print_sheet(rgba.data(), 5000, 8000, "4x6", 300, &out, &w, &h, info), BGONE_OK);  // does not fit
+  EXPECT_EQ(out, nullptr);
+
+  const std::vector<uint8_t> jpeg = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9};
+  uint8_t* pdf = nullptr;
+  size_t pdf_size = 0;
+  ASSERT_EQ(bgone_jpeg_pdf(jpeg.data(), jpeg.size(), 10, 20, 101.6, 152.4, &pdf, &pdf_size), BGONE_OK);
+  const std::vector<uint8_t> want = SingleJpegPdf(jpeg, 10, 20, 101.6, 152.4).value();
+  EXPECT_EQ(std::vector<uint8_t>(pdf, pdf + pdf_size), want);
+  bgone_free(pdf);
+  EXPECT_EQ(bgone_jpeg_pdf(jpeg.data(), 2, 10, 20, 101.6, 152.4, &pdf, &pdf_size), BGONE_INVALID_ARGUMENT);
+  EXPECT_EQ(pdf, nullptr);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Compile-only check of dist/index.d.ts (npm run typecheck): each call must type as declared.
-import { DEFAULT_MODEL, MODELS, dispose, preload, removeBackground } from './src/index.js';
-import type { MaskArray, PinnedModelName, PreloadResult, Progress } from './src/index.js';
+import { DEFAULT_MODEL, FACE_MODELS, MODELS, dispose, passportLayout, passportPhoto, passportSpecs, preload, removeBackground } from './src/index.js';
+import type { MaskArray, PassportResult, PassportSpec, PinnedModelName, PreloadResult, Progress } from './src/index.js';
 
 async function check(file: File, bitmap: ImageBitmap, data: ImageData): Promise<void> {
   const png: Blob = await removeBackground(file);
@@ -21,7 +21,18 @@ async function check(file: File, bitmap: ImageBitmap, data: ImageData): Promise<
   const picker: string[] = (Object.keys(MODELS) as PinnedModelName[]).map(
     (n) => `${MODELS[n].label}: ${MODELS[n].download} B, SAD ${MODELS[n].quality.sad}`);
   const w4: Blob = await removeBackground(file, { model: 'w4' });
+  const specs: readonly PassportSpec[] = await passportSpecs();
+  const doc: PassportResult = await passportPhoto(file, { spec: specs[0].id, dpi: 600, sheet: 'a4', maxKB: 240 });
+  const own: PassportResult = await passportPhoto(bitmap, {
+    spec: { size_mm: [35, 45], head_mm: [32, 36], crown_from_top_mm: [3, 5], background: { hex: '#ffffff' } },
+    format: 'image/png',
+  });
+  const failed: string[] = doc.report.checks.filter((c) => c.result === 'fail').map((c) => `${c.rule} ${c.value}`);
+  const pdf: Blob | undefined = doc.sheet?.pdf;
+  const eyes: [number, number] = own.outputFace.keypoints[0];
+  const layout: number[] = passportLayout(specs[0], 300);
+  const faceBytes: number = FACE_MODELS.short.size + FACE_MODELS.full.download;
   dispose();
-  void [png, mask, rgba, raw.data.length, custom, ready.flavor, size, name, picker, w4];
+  void [png, mask, rgba, raw.data.length, custom, ready.flavor, size, name, picker, w4, failed, pdf, eyes, layout, faceBytes];
 }
 void check;

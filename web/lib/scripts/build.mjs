@@ -3,7 +3,7 @@
 // No bundling: the files are small, and the worker and wasm must stay separate files.
 //
 //   node web/lib/scripts/build.mjs [--wasm-dir DIR]     (or: npm run build, in web/lib)
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,13 +15,17 @@ const wasmDir = wasmFlag >= 0 ? resolve(args[wasmFlag + 1]) : join(root, 'build/
 const src = join(lib, 'src');
 const dist = join(lib, 'dist');
 
-const SOURCES = ['index.js', 'index.d.ts', 'worker.js', 'store.js', 'models.js', 'hash-worker.js'];
+const SOURCES = ['index.js', 'index.d.ts', 'worker.js', 'store.js', 'models.js', 'hash-worker.js', 'density.js'];
+// The document rules for passport photos: the file the C++ library embeds, shipped as is.
+const SPECS = join(root, 'imaging/passport_specs.json');
 const WASM_REQUIRED = ['bgone-st.js', 'bgone-st.wasm'];
 const WASM_OPTIONAL = ['bgone-mt.js', 'bgone-mt.wasm', 'bgone-mt.worker.js'];
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 for (const f of SOURCES) copyFileSync(join(src, f), join(dist, f));
+JSON.parse(readFileSync(SPECS, 'utf8'));  // fails the build on a broken file
+copyFileSync(SPECS, join(dist, 'passport-specs.json'));
 
 const missing = WASM_REQUIRED.filter((f) => !existsSync(join(wasmDir, f)));
 if (missing.length) {
@@ -40,4 +44,4 @@ for (const f of [...WASM_REQUIRED, ...WASM_OPTIONAL]) {
 }
 let total = 0;
 for (const f of readdirSync(dist)) total += statSync(join(dist, f)).size;
-console.log(`build: ${dist}: ${SOURCES.length} library files + ${copied.join(', ')} (${(total / 1024).toFixed(0)} KiB)`);
+console.log(`build: ${dist}: ${SOURCES.length + 1} library files + ${copied.join(', ')} (${(total / 1024).toFixed(0)} KiB)`);

@@ -45,13 +45,14 @@ export interface CustomModel {
 
 export type ModelChoice = PinnedModelName | CustomModel;
 
-export type ProgressStage = 'download' | 'load' | 'inference' | 'refine' | 'encode';
+export type ProgressStage = 'download' | 'load' | 'faces' | 'inference' | 'refine' | 'compose' | 'encode';
 
 export interface Progress {
   /** download: the model comes over the network; load: the engine parses the model;
    *  inference: the mask is computed (fraction from 0 to 1 as the network runs); refine: the
    *  mask is refined at full resolution and the output composed; encode: the output image is
-   *  encoded. */
+   *  encoded. passportPhoto() adds faces (finding the face) and compose (framing the document
+   *  photo and checking it). */
   stage: ProgressStage;
   /** Bytes received so far over the network (download only; compressed bytes for a gzipped
    *  model). */
@@ -183,3 +184,168 @@ export declare function preload(options?: PreloadOptions): Promise<PreloadResult
 /** Terminates the worker and frees the engine; pending calls reject with "bgone: disposed".
  *  The next call starts a new worker. */
 export declare function dispose(): void;
+
+// --- passport and ID photos (docs/PASSPORT.md) -------------------------------------------------
+
+/** One document's rules, as in imaging/passport_specs.json (lengths in mm on the print). */
+export interface PassportSpec {
+  /** Lowercase id, e.g. 'us', 'uk', 'schengen', 'cn'. */
+  readonly id: string;
+  readonly name: string;
+  /** [width, height]. */
+  readonly size_mm: readonly [number, number];
+  /** [min, max] from the bottom of the chin to the top of the head. */
+  readonly head_mm: readonly [number, number];
+  /** [min, max] height of the eye line above the bottom edge, or null. */
+  readonly eye_from_bottom_mm: readonly [number, number] | null;
+  /** [min, max] from the top edge down to the crown, or null. */
+  readonly crown_from_top_mm: readonly [number, number] | null;
+  readonly background: { readonly hex: string; readonly name: string };
+  /** Default print resolution. */
+  readonly dpi: number;
+  /** Upload limits where the document has a digital route (kB are 1024 bytes), else null. */
+  readonly digital: {
+    readonly min_px: readonly [number, number] | null;
+    readonly max_px: readonly [number, number] | null;
+    readonly min_kb: number | null;
+    readonly max_kb: number | null;
+    readonly format: string | null;
+  } | null;
+  /** The official page the numbers come from, and how they were read. */
+  readonly source: string;
+  readonly source_note: string;
+}
+
+/** What passportPhoto() needs of a spec of your own (same field meanings as PassportSpec). */
+export interface CustomPassportSpec {
+  id?: string;
+  name?: string;
+  size_mm: [number, number];
+  head_mm: [number, number];
+  eye_from_bottom_mm?: [number, number] | null;
+  crown_from_top_mm?: [number, number] | null;
+  background: { hex: string; name?: string };
+  digital?: { max_kb?: number | null } | null;
+}
+
+/** The built-in document rules (18 documents), loaded from passport-specs.json beside the
+ *  library. */
+export declare function passportSpecs(): Promise<readonly PassportSpec[]>;
+
+/** The face models for passport photos: MediaPipe BlazeFace (Apache-2.0), short and full
+ *  range, served from modelBaseUrl like the segmentation models. */
+export interface PinnedFaceModel {
+  readonly file: string;
+  readonly encoding: 'identity';
+  readonly download: number;
+  readonly size: number;
+  readonly sha256: string;
+  readonly description: string;
+}
+export declare const FACE_MODELS: Readonly<Record<'short' | 'full', PinnedFaceModel>>;
+
+export type PaperSize = '4x6' | '5x7' | '10x15' | 'a4';
+
+export interface PassportOptions extends CommonOptions {
+  /** The document: an id from passportSpecs() (case-insensitive) or a spec object. */
+  spec: string | PassportSpec | CustomPassportSpec;
+  /** Print resolution, written into the file: 300 (default), 254 or 600. The photo is the
+   *  document's size at this resolution. */
+  dpi?: 300 | 254 | 600;
+  /** 'image/jpeg' (default) or 'image/png'. */
+  format?: 'image/jpeg' | 'image/png';
+  /** JPEG quality to start from, 0.4-1. Default 0.95. */
+  quality?: number;
+  /** Largest file in kB (1024 bytes): the JPEG quality is lowered in steps of 0.05 (to 0.40 at
+   *  the least) until it fits; fails with status 'TOO_LARGE' otherwise. Default: the document's
+   *  own digital limit when it has one; 0 for none. */
+  maxKB?: number;
+  /** Also make a print sheet with as many copies as fit, evenly spaced, with cut marks. */
+  sheet?: PaperSize;
+  /** Refuse larger images. Default 100e6 pixels. */
+  maxPixels?: number;
+}
+
+export interface PassportCheck {
+  /** e.g. 'head_height', 'eye_height', 'tilt_before', 'background_uniformity', 'sharpness'. */
+  rule: string;
+  result: 'pass' | 'warn' | 'fail';
+  value: number | null;
+  unit: string;
+  /** The accepted range, as text. */
+  expected: string;
+}
+
+export interface PassportFace {
+  score: number;
+  /** Pixels of the image it was found in. */
+  box: { x: number; y: number; width: number; height: number };
+  /** Right eye, left eye, nose tip, mouth centre, right ear, left ear (the subject's right),
+   *  each [x, y]. */
+  keypoints: [number, number][];
+}
+
+/** The compliance report, measured on the output (the face found again on it) and the
+ *  source: the same JSON as `bgone passport --json`'s measurement members. */
+export interface PassportReport {
+  size_px: [number, number];
+  output_face: PassportFace;
+  head_height_mm: number | null;
+  eye_height_mm: number | null;
+  crown_from_top_mm: number | null;
+  tilt_before_degrees: number | null;
+  tilt_after_degrees: number | null;
+  eye_distance_source_px: number | null;
+  compliant: boolean;
+  checks: PassportCheck[];
+}
+
+export interface PassportSheet {
+  paper: PaperSize;
+  /** The sheet as JPEG (quality 0.95, with the DPI) and as a one-page PDF around that JPEG. */
+  jpeg: Blob;
+  pdf: Blob;
+  width: number;
+  height: number;
+  /** The page as placed (landscape sheets swap width and height). */
+  widthMm: number;
+  heightMm: number;
+  copies: number;
+  columns: number;
+  rows: number;
+}
+
+export interface PassportResult {
+  /** The document photo, encoded with its DPI (JPEG: JFIF density; PNG: pHYs). */
+  photo: Blob;
+  width: number;
+  height: number;
+  dpi: number;
+  /** The JPEG quality used (after any size search); undefined for PNG. */
+  quality: number | undefined;
+  /** No check failed (warnings allowed). */
+  compliant: boolean;
+  report: PassportReport;
+  /** The face as found in the input photo. */
+  sourceFace: PassportFace;
+  /** The face found again on the output photo. */
+  outputFace: PassportFace;
+  spec: PassportSpec | CustomPassportSpec;
+  sheet: PassportSheet | null;
+}
+
+/**
+ * A passport or ID photo from a photo of one person, on this device: the face is found
+ * (BlazeFace), the eyes levelled, the head (chin to crown, the hair taken from the refined
+ * matte) and the eye line placed in the middle of the document's ranges, the background replaced
+ * by the document's colour, the photo cut to the document's size at `dpi`; then checked. Rejects
+ * with status 'NO_FACE' or 'SEVERAL_FACES' when the photo does not hold exactly one face
+ * (before the segmentation model is loaded), 'TOO_LARGE' when maxKB cannot be met, or the
+ * engine's status.
+ */
+export declare function passportPhoto(input: ImageInput, options: PassportOptions): Promise<PassportResult>;
+
+/** The numbers the engine's composer takes for a spec at a DPI (capi/bgone_c.h
+ *  bgone_passport_layout): width and height in mm and pixels, head range, eye-line range,
+ *  crown range (0, 0 when absent) and the background's r, g, b. */
+export declare function passportLayout(spec: PassportSpec | CustomPassportSpec, dpi: number): number[];

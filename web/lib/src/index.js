@@ -2,9 +2,9 @@
 // The main-thread side: validates options, hands work to a dedicated module worker, and turns its
 // replies into promises. See index.d.ts for the documented API.
 
-import { MODELS, DEFAULT_MODEL } from './models.js';
+import { MODELS, DEFAULT_MODEL, FACE_MODELS } from './models.js';
 
-export { MODELS, DEFAULT_MODEL };
+export { MODELS, DEFAULT_MODEL, FACE_MODELS };
 
 const OUTPUTS = ['foreground', 'mask', 'rgba', 'mask-array', 'trimap'];
 const FORMATS = ['image/png', 'image/webp'];
@@ -263,6 +263,126 @@ export async function removeBackground(input, options = {}) {
 export async function preload(options = {}) {
   const opts = normalize(options);
   return call('preload', { options: opts, ifStored: options.ifStored === true }, options.onProgress);
+}
+
+// --- passport and ID photos ----------------------------------------------------------------------
+
+const PASSPORT_DPIS = [300, 254, 600];
+const PASSPORT_FORMATS = ['image/jpeg', 'image/png'];
+const PAPERS = ['4x6', '5x7', '10x15', 'a4'];
+let specsPromise = null;
+
+/**
+ * The document rules the library knows (imaging/passport_specs.json, shipped beside index.js
+ * as passport-specs.json): an array of specs, in the file's order.
+ */
+export function passportSpecs() {
+  specsPromise ??= (async () => {
+    const url = new URL('./passport-specs.json', import.meta.url).href;
+    let res;
+    try {
+      res = await fetch(url, { credentials: 'same-origin' });
+    } catch (e) {
+      throw new Error(`bgone: could not load the document rules ${url}: ${e && e.message}`);
+    }
+    if (!res.ok) throw new Error(`bgone: could not load the document rules ${url}: HTTP ${res.status}`);
+    const file = await res.json();
+    if (!file || !Array.isArray(file.specs)) throw new Error(`bgone: ${url} holds no "specs" array`);
+    return Object.freeze(file.specs.map((spec) => Object.freeze(spec)));
+  })();
+  specsPromise.catch(() => { specsPromise = null; });
+  return specsPromise;
+}
+
+function range(value, name, { nullable = false } = {}) {
+  if (value == null && nullable) return null;
+  if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0) ||
+      value[0] > value[1]) {
+    throw new Error(`bgone: spec ${name} must be [min, max] in mm with 0 < min <= max${nullable ? ', or null' : ''}`);
+  }
+  return value;
+}
+
+/**
+ * The layout numbers bgone_passport_compose takes (capi/bgone_c.h, BGONE_LAYOUT_VALUES), from a
+ * spec in the form of passport_specs.json: the same arithmetic as the C++ LayoutForSpec.
+ */
+export function passportLayout(spec, dpi) {
+  if (!spec || typeof spec !== 'object') throw new Error('bgone: spec must be a document id or a spec object');
+  const size = range(spec.size_mm, 'size_mm');
+  const head = range(spec.head_mm, 'head_mm');
+  const eye = range(spec.eye_from_bottom_mm, 'eye_from_bottom_mm', { nullable: true });
+  const crown = range(spec.crown_from_top_mm, 'crown_from_top_mm', { nullable: true });
+  if (head[1] > size[1]) throw new Error('bgone: spec head_mm is taller than the photo');
+  const hex = spec.background && spec.background.hex;
+  if (typeof hex !== 'string' || !/^#[0-9a-fA-F]{6}$/.test(hex)) throw new Error('bgone: spec background.hex must be "#rrggbb"');
+  const px = (mm) => Math.round(mm * dpi / 25.4);
+  const width = px(size[0]);
+  const height = px(size[1]);
+  if (width < 16 || height < 16 || width > 20000 || height > 20000) {
+    throw new Error(`bgone: the photo would be ${width}x${height} pixels at ${dpi} dpi (16-20000 allowed)`);
+  }
+  return [
+    size[0], size[1], width, height, head[0], head[1],
+    eye ? eye[0] : 0, eye ? eye[1] : 0, crown ? crown[0] : 0, crown ? crown[1] : 0,
+    parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16),
+  ];
+}
+
+function resolveFaceModel(pinned, modelBaseUrl) {
+  const base = modelBaseUrl !== undefined
+    ? withSlash(new URL(String(modelBaseUrl), baseHref()).href)
+    : new URL('./models/', import.meta.url).href;
+  return { url: new URL(pinned.file, base).href, sha256: pinned.sha256, size: pinned.size, encoding: pinned.encoding,
+    download: pinned.download };
+}
+
+/**
+ * A passport or ID photo of one person: face found, eyes levelled, head and eye line placed in
+ * the document's ranges, its background colour behind, encoded with the print DPI; with the
+ * compliance report and optionally a print sheet. See index.d.ts.
+ */
+export async function passportPhoto(input, options = {}) {
+  if (options === null || typeof options !== 'object') throw new Error('bgone: options must be an object');
+  const { spec: specOption, dpi: dpiOption, format: formatOption, quality, maxKB, sheet, ...common } = options;
+  let spec = specOption;
+  if (typeof spec === 'string') {
+    const specs = await passportSpecs();
+    spec = specs.find((s) => s.id === specOption.toLowerCase());
+    if (!spec) throw new Error(`bgone: unknown document "${specOption}" (known: ${specs.map((s) => s.id).join(', ')})`);
+  } else if (!spec || typeof spec !== 'object') {
+    throw new Error('bgone: option spec is required: a document id such as "us" (see passportSpecs()) or a spec object');
+  }
+  const dpi = dpiOption ?? 300;
+  if (!PASSPORT_DPIS.includes(dpi)) throw new Error(`bgone: option dpi must be one of ${PASSPORT_DPIS.join(', ')}`);
+  const format = formatOption ?? 'image/jpeg';
+  if (!PASSPORT_FORMATS.includes(format)) throw new Error(`bgone: option format must be one of ${PASSPORT_FORMATS.join(', ')}`);
+  if (quality !== undefined && !(typeof quality === 'number' && quality >= 0.4 && quality <= 1)) {
+    throw new Error('bgone: option quality must be a number from 0.4 to 1');
+  }
+  // The document's own upload limit applies unless maxKB says otherwise (0: none).
+  const specKB = spec.digital && typeof spec.digital.max_kb === 'number' ? spec.digital.max_kb : 0;
+  const kb = maxKB ?? specKB;
+  if (!(Number.isInteger(kb) && (kb === 0 || (kb >= 10 && kb <= 100000)))) {
+    throw new Error('bgone: option maxKB must be 0 (no limit) or a whole number from 10 to 100000');
+  }
+  if (sheet != null && !PAPERS.includes(String(sheet).toLowerCase())) {
+    throw new Error(`bgone: option sheet must be one of ${PAPERS.join(', ')}`);
+  }
+  const layout = passportLayout(spec, dpi);
+  const opts = normalize(common);
+  const packed = await packInput(input);
+  const transfer = packed.transfer || [];
+  delete packed.transfer;
+  const job = {
+    layout, dpi, format, quality, maxBytes: kb * 1024, sheet: sheet == null ? null : String(sheet).toLowerCase(),
+    faceModels: {
+      short: resolveFaceModel(FACE_MODELS.short, common.modelBaseUrl),
+      full: resolveFaceModel(FACE_MODELS.full, common.modelBaseUrl),
+    },
+  };
+  const result = await call('passport', { input: packed, options: opts, passport: job }, options.onProgress, transfer);
+  return { ...result, spec };
 }
 
 /** Stops the worker and frees the engine; pending calls reject. The next call starts afresh. */

@@ -55,3 +55,30 @@ export const MODELS = Object.freeze({
 
 /** The model used when none is named. */
 export const DEFAULT_MODEL = 'w4';
+
+// The face detectors for passport photos: MediaPipe's BlazeFace from
+// @mediapipe/face_detection@0.4.1657300184 (Apache-2.0), served as is (TFLite; they hardly
+// compress). Short range for faces near the camera, full range (the sparse file) when the short
+// one finds none. bgone's engine reads them itself (engine/import/tflite_import.h).
+
+/** @typedef {{file: string, encoding: 'identity', download: number, size: number, sha256: string, description: string}} PinnedFaceModel */
+
+/** @type {Readonly<Record<'short'|'full', Readonly<PinnedFaceModel>>>} */
+export const FACE_MODELS = Object.freeze({
+  short: Object.freeze({
+    file: 'face_detection_short_range.tflite',
+    encoding: 'identity',
+    download: 229032,
+    size: 229032,
+    sha256: '3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633',
+    description: 'BlazeFace short range (MediaPipe): faces within about 2 m',
+  }),
+  full: Object.freeze({
+    file: 'face_detection_full_range_sparse.tflite',
+    encoding: 'identity',
+    download: 680736,
+    size: 680736,
+    sha256: '671dd2f9ed11a78436fc21cc42357a803dfc6f73e9fb86541be942d5716c2dce',
+    description: 'BlazeFace full range, sparse weights (MediaPipe): small or distant faces',
+  }),
+});

@@ -1,11 +1,12 @@
 // bgone's worker: decodes images, loads the model and the WebAssembly engine, computes masks,
 // composites and encodes. One request runs at a time, in arrival order.
 //
-// Messages in:  {id, type: 'run'|'preload', options, input?}
+// Messages in:  {id, type: 'run'|'preload'|'passport', options, input?, passport?}
 // Messages out: {id, type: 'progress', progress} | {id, type: 'done', result}
 //               | {id, type: 'error', message}
 
 import { loadModelBytes, NotStoredError } from './store.js';
+import { withJpegDensity, withPngDensity } from './density.js';
 
 // Explicit URLs (not built from variables) so bundlers that understand
 // `new URL('./x', import.meta.url)` copy these files along.
@@ -334,6 +335,274 @@ async function run(input, options, progress) {
   return blob;
 }
 
+// --- passport photos (docs/PASSPORT.md) ----------------------------------------------------------
+
+// capi/bgone_c.h: floats per face, numbers per layout, numbers of print sheet information.
+const FACE_VALUES = 17;
+const LAYOUT_VALUES = 13;
+const SHEET_VALUES = 6;
+const MAX_FACES = 8;
+
+function namedError(message, status) {
+  const err = new Error(message);
+  err.status = status;
+  return err;
+}
+
+/**
+ * The face detector for spec = {url, sha256, size, encoding}, created once per engine module.
+ * Detectors run single-threaded: BlazeFace is small, and the threaded build's workers belong to
+ * the segmenter.
+ */
+async function getFaceDetector(M, spec, storage, progress) {
+  M.bgoneFaceDetectors ??= new Map();
+  const known = M.bgoneFaceDetectors.get(spec.sha256);
+  if (known) return known;
+  const create = (bytes, afterCopy) => {
+    const size = bytes.length;  // afterCopy() may detach bytes (the stored copy's hash check)
+    const outPtr = malloc(M, 4);
+    let modelPtr = 0;
+    try {
+      modelPtr = malloc(M, size);
+      heapU8(M).set(bytes, modelPtr);
+      const checked = afterCopy();
+      return checked.then((ok) => {
+        if (!ok) return 0;
+        check(M, M._bgone_face_detector_create(modelPtr, size, 1, outPtr), 'loading the face detector');
+        const heap = heapU8(M);
+        return new DataView(heap.buffer, heap.byteOffset).getUint32(outPtr, true);
+      }).finally(() => { M._free(modelPtr); M._free(outPtr); });
+    } catch (e) {
+      if (modelPtr) M._free(modelPtr);
+      M._free(outPtr);
+      throw e;
+    }
+  };
+  const model = await loadModelBytes(spec, storage, progress, console.warn);
+  let ptr = await create(model.bytes, () => model.verify());
+  if (!ptr) {  // a stored copy failed its SHA-256 check (and is gone): download it again
+    const fresh = await loadModelBytes(spec, storage, progress, console.warn, { skipStore: true });
+    ptr = await create(fresh.bytes, () => Promise.resolve(true));
+  }
+  M.bgoneFaceDetectors.set(spec.sha256, ptr);
+  return ptr;
+}
+
+/** Faces found in the photo at rgbaPtr: arrays of FACE_VALUES numbers, best first. */
+function detectFaces(M, detector, rgbaPtr, width, height) {
+  const facesPtr = malloc(M, MAX_FACES * FACE_VALUES * 4);
+  const countPtr = malloc(M, 4);
+  try {
+    check(M, M._bgone_face_detect(detector, rgbaPtr, width, height, facesPtr, MAX_FACES, countPtr), 'finding faces');
+    const heap = heapU8(M);
+    const count = new DataView(heap.buffer, heap.byteOffset).getInt32(countPtr, true);
+    const values = new Float32Array(heap.buffer, heap.byteOffset + facesPtr, MAX_FACES * FACE_VALUES);
+    const faces = [];
+    for (let i = 0; i < Math.min(count, MAX_FACES); i++) {
+      faces.push(Array.from(values.subarray(i * FACE_VALUES, (i + 1) * FACE_VALUES)));
+    }
+    return { count, faces };
+  } finally {
+    M._free(facesPtr);
+    M._free(countPtr);
+  }
+}
+
+/** {score, box, keypoints} from FACE_VALUES numbers (the form of the report's output_face). */
+function faceObject(v) {
+  const r2 = (x) => Math.round(x * 100) / 100;
+  const keypoints = [];
+  for (let k = 0; k < 6; k++) keypoints.push([r2(v[5 + 2 * k]), r2(v[6 + 2 * k])]);
+  return {
+    score: Math.round(v[0] * 1e4) / 1e4,
+    box: { x: r2(v[1]), y: r2(v[2]), width: r2(v[3]), height: r2(v[4]) },
+    keypoints,
+  };
+}
+
+/** Reads (ptr, size) bytes the engine malloc'ed, then frees them. */
+function takeBytes(M, ptr, size) {
+  try {
+    return heapU8(M).slice(ptr, ptr + size);
+  } finally {
+    M._bgone_free(ptr);
+  }
+}
+
+async function encodeWithDensity(rgba, width, height, format, quality, dpi) {
+  const blob = await encode(rgba, width, height, format, quality);
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  return format === 'image/jpeg' ? withJpegDensity(bytes, dpi) : withPngDensity(bytes, dpi);
+}
+
+/**
+ * The document photo: faces first (a photo with none or several fails before the model is even
+ * loaded), then the refined mask, then the engine's composer and checks (the same C++ as
+ * `bgone passport`), then encoding with the DPI and, when asked, the print sheet.
+ */
+async function passport(input, options, job, progress) {
+  const image = await decode(input, options.maxPixels);
+  const { width, height } = image;
+  const pixels = width * height;
+  const flavor = flavorFor(options.threads);
+  const M = await loadModule(flavor, options.wasmBaseUrl);
+  progress({ stage: 'faces', fraction: 0 });
+  const shortDetector = await getFaceDetector(M, job.faceModels.short, options.storage, progress);
+  let rgbaPtr = 0;
+  let maskPtr = 0;
+  const scratch = [];
+  let found;
+  try {
+    rgbaPtr = malloc(M, pixels * 4);
+    heapU8(M).set(image.data, rgbaPtr);
+    found = detectFaces(M, shortDetector, rgbaPtr, width, height);
+    if (found.count === 0) {
+      const fullDetector = await getFaceDetector(M, job.faceModels.full, options.storage, progress);
+      found = detectFaces(M, fullDetector, rgbaPtr, width, height);
+    }
+  } catch (e) {
+    if (rgbaPtr) M._free(rgbaPtr);
+    forgetOnTrap(e, M);
+    throw e;
+  }
+  if (found.count !== 1) {
+    M._free(rgbaPtr);
+    if (found.count === 0) {
+      throw namedError('bgone: no face found: use a photo where one face is clearly visible', 'NO_FACE');
+    }
+    throw namedError(`bgone: ${found.count} faces found: a passport photo needs exactly one person`, 'SEVERAL_FACES');
+  }
+  progress({ stage: 'faces', fraction: 1 });
+  let seg;
+  try {
+    seg = await getSegmenter(options, progress);
+  } catch (e) {
+    M._free(rgbaPtr);
+    throw e;
+  }
+  if (seg.module !== M) {  // cannot happen: both come from loadModule(flavor, wasmBaseUrl)
+    M._free(rgbaPtr);
+    throw new Error('bgone: internal error: the segmenter lives in another engine instance');
+  }
+  let photo;
+  let report;
+  let sheet = null;
+  try {
+    maskPtr = malloc(M, pixels);
+    progress({ stage: 'inference', fraction: 0 });
+    M.bgoneProgress = (f) => progress({ stage: 'inference', fraction: f });
+    try {
+      check(M, M._bgone_segmenter_run(seg.ptr, rgbaPtr, width, height, maskPtr), 'computing the mask');
+    } finally {
+      M.bgoneProgress = null;
+    }
+    progress({ stage: 'inference', fraction: 1 });
+    progress({ stage: 'refine', fraction: 0 });
+    check(M, M._bgone_refine_mask(seg.ptr, rgbaPtr, maskPtr, width, height, REFINE_DEFAULT), 'refining the mask');
+    progress({ stage: 'refine', fraction: 1 });
+    progress({ stage: 'compose', fraction: 0 });
+    const facePtr = malloc(M, FACE_VALUES * 4);
+    const layoutPtr = malloc(M, LAYOUT_VALUES * 8);
+    const outPtrs = malloc(M, 16);  // rgba_out, width_out, height_out, report_out
+    scratch.push(facePtr, layoutPtr, outPtrs);
+    let heap = heapU8(M);
+    new Float32Array(heap.buffer, heap.byteOffset + facePtr, FACE_VALUES).set(found.faces[0]);
+    new Float64Array(heap.buffer, heap.byteOffset + layoutPtr, LAYOUT_VALUES).set(job.layout);
+    new Uint32Array(heap.buffer, heap.byteOffset + outPtrs, 4).fill(0);
+    check(M, M._bgone_passport_compose(shortDetector, rgbaPtr, maskPtr, width, height, facePtr, layoutPtr,
+      outPtrs, outPtrs + 4, outPtrs + 8, outPtrs + 12), 'composing the passport photo');
+    heap = heapU8(M);
+    const [outRgba, outW, outH, reportPtr] = new Uint32Array(heap.buffer, heap.byteOffset + outPtrs, 4);
+    const text = cString(M, reportPtr);
+    M._bgone_free(reportPtr);
+    photo = { rgba: new Uint8ClampedArray(takeBytes(M, outRgba, outW * outH * 4).buffer), width: outW, height: outH };
+    report = JSON.parse(text);
+    progress({ stage: 'compose', fraction: 1 });
+    if (job.sheet) {
+      const sheetIn = malloc(M, outW * outH * 4);
+      const infoPtr = malloc(M, SHEET_VALUES * 8);
+      const paper = new TextEncoder().encode(`${job.sheet}\0`);
+      const paperPtr = malloc(M, paper.length);
+      scratch.push(sheetIn, infoPtr, paperPtr);
+      heapU8(M).set(photo.rgba, sheetIn);
+      heapU8(M).set(paper, paperPtr);
+      new Uint32Array(heapU8(M).buffer, heapU8(M).byteOffset + outPtrs, 4).fill(0);
+      check(M, M._bgone_print_sheet(sheetIn, outW, outH, paperPtr, job.dpi, outPtrs, outPtrs + 4, outPtrs + 8, infoPtr),
+        'making the print sheet');
+      heap = heapU8(M);
+      const [sRgba, sW, sH] = new Uint32Array(heap.buffer, heap.byteOffset + outPtrs, 3);
+      const info = Array.from(new Float64Array(heap.buffer, heap.byteOffset + infoPtr, SHEET_VALUES));
+      sheet = {
+        rgba: new Uint8ClampedArray(takeBytes(M, sRgba, sW * sH * 4).buffer), width: sW, height: sH,
+        copies: info[0], columns: info[1], rows: info[2], widthMm: info[3], heightMm: info[4], landscape: info[5] === 1,
+      };
+    }
+  } catch (e) {
+    forgetOnTrap(e, M);
+    throw e;
+  } finally {
+    M._free(rgbaPtr);
+    if (maskPtr) M._free(maskPtr);
+    for (const p of scratch) M._free(p);
+  }
+
+  // Encoding: JPEG from quality 0.95 down in steps of 0.05 (to 0.40 at the least) until the file
+  // fits maxBytes, as `bgone passport --max-kb` does; PNG as is.
+  progress({ stage: 'encode', fraction: 0 });
+  let quality = job.format === 'image/jpeg' ? (job.quality ?? 0.95) : undefined;
+  let bytes;
+  for (;;) {
+    bytes = await encodeWithDensity(photo.rgba, photo.width, photo.height, job.format, quality, job.dpi);
+    if (!job.maxBytes || bytes.length <= job.maxBytes) break;
+    const kb = Math.round(job.maxBytes / 1024);
+    if (job.format !== 'image/jpeg') {
+      throw namedError(`bgone: the photo is ${Math.round(bytes.length / 1024)} kB; a size limit needs JPEG output`, 'TOO_LARGE');
+    }
+    if (quality <= 0.4 + 1e-9) {
+      throw namedError(`bgone: the photo does not fit in ${kb} kB even at JPEG quality 0.40`, 'TOO_LARGE');
+    }
+    quality = Math.max(0.4, Math.round((quality - 0.05) * 100) / 100);
+  }
+  const result = {
+    photo: new Blob([bytes], { type: job.format }),
+    width: photo.width,
+    height: photo.height,
+    dpi: job.dpi,
+    quality,
+    compliant: report.compliant === true,
+    report,
+    sourceFace: faceObject(found.faces[0]),
+    outputFace: report.output_face,
+    sheet: null,
+  };
+  if (sheet) {
+    const jpeg = await encodeWithDensity(sheet.rgba, sheet.width, sheet.height, 'image/jpeg', 0.95, job.dpi);
+    const jpegPtr = malloc(M, jpeg.length);
+    const outPtrs = malloc(M, 8);
+    try {
+      heapU8(M).set(jpeg, jpegPtr);
+      check(M, M._bgone_jpeg_pdf(jpegPtr, jpeg.length, sheet.width, sheet.height, sheet.widthMm, sheet.heightMm,
+        outPtrs, outPtrs + 4), 'writing the PDF');
+      const heap = heapU8(M);
+      const [pdfPtr, pdfSize] = new Uint32Array(heap.buffer, heap.byteOffset + outPtrs, 2);
+      const pdf = takeBytes(M, pdfPtr, pdfSize);
+      result.sheet = {
+        paper: job.sheet,
+        jpeg: new Blob([jpeg], { type: 'image/jpeg' }),
+        pdf: new Blob([pdf], { type: 'application/pdf' }),
+        width: sheet.width, height: sheet.height,
+        widthMm: sheet.widthMm, heightMm: sheet.heightMm,
+        copies: sheet.copies, columns: sheet.columns, rows: sheet.rows,
+      };
+    } finally {
+      M._free(jpegPtr);
+      M._free(outPtrs);
+    }
+  }
+  progress({ stage: 'encode', fraction: 1 });
+  return result;
+}
+
 function transferables(result) {
   if (result instanceof ImageData) return [result.data.buffer];
   if (result && result.data instanceof Uint8Array) return [result.data.buffer];
@@ -355,6 +624,7 @@ async function handle(msg) {
     return seg ? { loaded: true, flavor, threads, timings: seg.timings } : { loaded: false, flavor, threads };
   }
   if (msg.type === 'run') return run(msg.input, msg.options, progress);
+  if (msg.type === 'passport') return passport(msg.input, msg.options, msg.passport, progress);
   throw new Error(`bgone: unknown request ${msg.type}`);
 }
 

@@ -1,9 +1,9 @@
-#include "cli/pdf.h"
+#include "imaging/pdf.h"
 
 #include <cstdio>
 #include <string>
 
-namespace bgone::cli {
+namespace bgone::imaging {
 
 StatusOr<std::vector<uint8_t>> SingleJpegPdf(const std::vector<uint8_t>& jpeg, int width, int height,
                                              double page_width_mm, double page_height_mm) {
@@ -43,4 +43,4 @@ StatusOr<std::vector<uint8_t>> SingleJpegPdf(const std::vector<uint8_t>& jpeg, i
   return out;
 }
 
-}  // namespace bgone::cli
+}  // namespace bgone::imaging

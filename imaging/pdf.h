@@ -7,11 +7,11 @@
 
 #include "engine/common/status.h"
 
-namespace bgone::cli {
+namespace bgone::imaging {
 
 // `jpeg`: a baseline or progressive JPEG with 3 components (sRGB) of width x height pixels. The
 // page is page_width_mm x page_height_mm.
 StatusOr<std::vector<uint8_t>> SingleJpegPdf(const std::vector<uint8_t>& jpeg, int width, int height,
                                              double page_width_mm, double page_height_mm);
 
-}  // namespace bgone::cli
+}  // namespace bgone::imaging
