@@ -49,7 +49,8 @@ node web/lib/scripts/build.mjs
 # --- 3. app --------------------------------------------------------------------------------------
 say "building the app (dist/)"
 VITE_CONFIG_NATIVE_IGNORE_WARNING=true npx --no-install vite build --config web/app/vite.config.mts --logLevel warn
-for model in isnet-w4.onnx.gz isnet-w8.onnx.gz isnet-fp16.onnx.gz isnet-q8.onnx.gz; do
+for model in isnet-w4.onnx.gz isnet-w8.onnx.gz isnet-fp16.onnx.gz isnet-q8.onnx.gz \
+    face_detection_short_range.tflite face_detection_full_range_sparse.tflite; do
   [[ -f "dist/models/$model" ]] || say "warning: dist/models/$model missing (run scripts/setup.sh to fetch the models)"
 done
 say "dist/ ready ($(du -sh --exclude=models dist | cut -f1) without models)"

@@ -3,7 +3,7 @@
 //   dist/lib/…                     the bgone library as built in web/lib/dist (worker + wasm), verbatim
 //   dist/icons/…, manifest         PWA bits (PNG icons drawn at build time by icons.mjs)
 //   dist/sw.js                     the service worker with its precache list (everything but models/)
-//   dist/models/*.onnx.gz          the gzipped models, linked or copied from .cache/models (AGPL data, never committed;
+//   dist/models/*.onnx.gz, *.tflite the gzipped models and the face detectors, linked or copied from .cache/models (AGPL data, never committed;
 //                                  BGONE_MODEL_DIR overrides the folder, BGONE_NO_MODELS=1 skips them)
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -17,8 +17,10 @@ const repo = path.resolve(here, '../..');
 const outDir = path.resolve(process.env.BGONE_DIST || path.join(repo, 'dist'));
 const libDist = path.join(repo, 'web/lib/dist');
 const modelDir = process.env.BGONE_MODEL_DIR || path.join(repo, '.cache/models');
-// The gzipped models (tools/fetch_models.sh makes them; the library inflates them).
-const MODEL_FILES = ['isnet-w4.onnx.gz', 'isnet-w8.onnx.gz', 'isnet-fp16.onnx.gz', 'isnet-q8.onnx.gz'];
+// The gzipped models (tools/fetch_models.sh makes them; the library inflates them), and the face
+// detectors for passport photos (TFLite, served as they are).
+const MODEL_FILES = ['isnet-w4.onnx.gz', 'isnet-w8.onnx.gz', 'isnet-fp16.onnx.gz', 'isnet-q8.onnx.gz',
+  'face_detection_short_range.tflite', 'face_detection_full_range_sparse.tflite'];
 
 function walk(dir: string, base = dir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

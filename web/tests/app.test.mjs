@@ -272,6 +272,103 @@ describe('web app', { skip: skip ?? false }, () => {
     assert.ok(meanAbsDiff(result.values, cliAlpha.values) <= 1);
   });
 
+  test('passport mode: document photo with guide lines, the report, photo, sheet and report downloads', async () => {
+    // The native CLI on the same photo and document, for the verdicts.
+    const cliOut = path.join(tmp, 'cli-passport.jpg');
+    let cliJson;
+    try {
+      cliJson = execFileSync(CLI, ['passport', h.SAMPLE, '--spec', 'schengen', '--model', h.DEFAULT_MODEL, '--json',
+        '-o', cliOut], { encoding: 'utf8' });
+    } catch (e) {
+      cliJson = e.stdout;  // exit 1: the sample is a small photo and fails the resolution checks
+    }
+    const cli = JSON.parse(cliJson);
+    const downloadOf = async (selector) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+      return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
+    };
+    const waitDone = () => page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.passport),
+      null, { timeout: 300_000, polling: 250 });
+    const requests = await during(log, async () => {
+      await page.click('#mode-passport');
+      assert.equal(await page.evaluate(() => location.hash), '#passport');
+      assert.equal(await page.isVisible('#queue-heading'), false, 'the cut-out queue is hidden in passport mode');
+      await page.waitForFunction(() => Number(document.body.dataset.specs) >= 15);
+      await page.selectOption('#passport-spec', 'schengen');
+      await page.selectOption('#passport-sheet', '4x6');
+      await page.setInputFiles('#file-input', h.SAMPLE);
+      await waitDone();
+    });
+    assertOnlyOwnOriginGets(requests, origin);
+    assert.equal(await page.evaluate(() => document.body.dataset.passport), 'done', await page.textContent('#passport-status'));
+    assert.deepEqual(await page.evaluate(() => [document.getElementById('passport-canvas').width,
+      document.getElementById('passport-canvas').height]), [413, 531], '35 x 45 mm at 300 dpi');
+    // Guide lines are drawn (non-transparent pixels on the overlay), and can be hidden.
+    const drawn = await page.evaluate(() => {
+      const c = document.getElementById('passport-guides');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) n += d[i] > 0;
+      return n;
+    });
+    assert.ok(drawn > 413 * 20, `guide pixels: ${drawn}`);
+    await page.uncheck('#passport-show-guides');
+    assert.equal(await page.isVisible('#passport-guides'), false);
+    await page.check('#passport-show-guides');
+    // The report panel: one row per check, with the same verdicts as the native CLI.
+    const rows = await page.$$eval('#passport-checks tbody tr', (trs) => trs.map((tr) => [
+      tr.querySelector('th').textContent, tr.dataset.result]));
+    assert.deepEqual(rows, cli.checks.map((c) => [c.rule, c.result]));
+    assert.match(await page.textContent('#passport-verdict'), cli.compliant ? /^Meets/ : /check(s)? failed/);
+    // Downloads: the photo (JPEG, 300 dpi in its JFIF header), the sheet as JPEG and PDF, the report.
+    const photo = await downloadOf('#passport-download');
+    assert.equal(photo.name, 'skimage_astronaut.passport-schengen.jpg');
+    assert.deepEqual([...photo.bytes.subarray(0, 4)], [0xff, 0xd8, 0xff, 0xe0]);
+    assert.deepEqual([photo.bytes[13], photo.bytes.readUInt16BE(14), photo.bytes.readUInt16BE(16)], [1, 300, 300]);
+    const decoded = await h.decodeInPage(page, photo.bytes, 'red');
+    assert.deepEqual([decoded.width, decoded.height], [413, 531]);
+    const sheetJpeg = await downloadOf('#passport-sheet-jpeg');
+    assert.equal(sheetJpeg.name, 'skimage_astronaut.passport-schengen.sheet-4x6.jpg');
+    const sheet = await h.decodeInPage(page, sheetJpeg.bytes, 'red');
+    assert.deepEqual([sheet.width, sheet.height].sort(), [1200, 1800]);
+    const pdf = await downloadOf('#passport-sheet-pdf');
+    assert.equal(pdf.bytes.subarray(0, 8).toString('latin1'), '%PDF-1.4');
+    const report = JSON.parse((await downloadOf('#passport-report-json')).bytes.toString('utf8'));
+    assert.equal(report.spec, 'schengen');
+    assert.equal(report.compliant, cli.compliant);
+    assert.ok(Math.abs(report.head_height_mm - cli.head_height_mm) <= 0.5, `${report.head_height_mm} vs ${cli.head_height_mm}`);
+    // Another resolution re-makes the photo at once.
+    await page.evaluate(() => { document.body.dataset.passport = 'waiting'; });
+    await page.selectOption('#passport-dpi', '600');
+    await waitDone();
+    assert.deepEqual(await page.evaluate(() => [document.getElementById('passport-canvas').width,
+      document.getElementById('passport-canvas').height]), [827, 1063]);
+    // A photo of two people is refused with a clear message.
+    const two = path.join(tmp, 'two-people.png');
+    const sampleB64 = readFileSync(h.SAMPLE).toString('base64');
+    writeFileSync(two, Buffer.from(await page.evaluate(async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const face = await createImageBitmap(new Blob([bytes]));
+      const c = new OffscreenCanvas(face.width * 2, face.height);
+      const ctx = c.getContext('2d');
+      ctx.drawImage(face, 0, 0);
+      ctx.drawImage(face, face.width, 0);
+      return [...new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer())];
+    }, sampleB64)));
+    await page.evaluate(() => { document.body.dataset.passport = 'waiting'; });
+    await page.setInputFiles('#file-input', two);
+    await waitDone();
+    assert.equal(await page.evaluate(() => document.body.dataset.passport), 'failed');
+    assert.match(await page.textContent('#passport-status'), /2 faces found/);
+    assert.equal(await page.isVisible('#passport-result'), false);
+    // The mode survives a reload (#passport), and the cut-out mode comes back with its queue.
+    await page.reload();
+    assert.equal(await page.evaluate(() => document.body.dataset.mode), 'passport');
+    await page.click('#mode-cutout');
+    assert.equal(await page.isVisible('#queue-heading'), true);
+    assert.equal(await page.evaluate(() => location.hash), '');
+  });
+
   test('every request of the session went to the page origin with GET', () => {
     assertOnlyOwnOriginGets(log, origin);
   });

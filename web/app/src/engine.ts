@@ -44,3 +44,24 @@ export async function removeBackground(
     onProgress: options.onProgress,
   });
 }
+
+export type PassportSpec = Bgone.PassportSpec;
+export type PassportResult = Bgone.PassportResult;
+export type PaperSize = Bgone.PaperSize;
+
+/** The library's built-in document rules. */
+export async function passportSpecs(): Promise<readonly PassportSpec[]> {
+  return (await loadLibrary()).passportSpecs();
+}
+
+/** A passport photo of the one person in `input`, with the report and (optionally) a sheet. */
+export async function passportPhoto(
+  input: Blob,
+  options: {
+    spec: string; dpi: 300 | 254 | 600; format: 'image/jpeg' | 'image/png'; sheet?: PaperSize;
+    model: ModelName; onProgress?: (p: Progress) => void;
+  },
+): Promise<PassportResult> {
+  const lib = await loadLibrary();
+  return lib.passportPhoto(input, { ...options, modelBaseUrl: MODEL_BASE_URL });
+}

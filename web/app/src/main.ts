@@ -1,7 +1,9 @@
-// The bgone web app: a queue of photos, each cut out on this device by the bgone library.
+// The bgone web app: a queue of photos, each cut out on this device by the bgone library, and a
+// passport mode (passport.ts) that makes document photos.
 import { DEFAULT_MODEL, MODEL_NAMES, loadLibrary, removeBackground, warmUp, type ModelName, type Progress } from './engine';
 import { drawComposite, encodeComposite, type Background } from './compose';
 import { setBusyCheck, setUpServiceWorker } from './offline';
+import { addPassportPhoto, passportBusy, setUpPassport } from './passport';
 import { openStore, type ResultStore } from './store';
 import { writeZip } from './zip';
 
@@ -148,9 +150,34 @@ function renamed(file: File, stem: string): File {
   return new File([file], `${stem}.${ext}`, { type: file.type });
 }
 
+// --- modes: cut-outs or passport photos (body[data-mode]; the URL's #passport opens the latter) ---
+
+type Mode = 'cutout' | 'passport';
+function mode(): Mode {
+  return document.body.dataset.mode === 'passport' ? 'passport' : 'cutout';
+}
+function setMode(next: Mode): void {
+  document.body.dataset.mode = next;
+  for (const b of document.querySelectorAll<HTMLButtonElement>('.mode')) {
+    b.setAttribute('aria-pressed', String(b.dataset.mode === next));
+  }
+  fileInput.multiple = next === 'cutout';
+  const hash = next === 'passport' ? '#passport' : '';
+  if (location.hash !== hash) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+}
+for (const b of document.querySelectorAll<HTMLButtonElement>('.mode')) {
+  b.addEventListener('click', () => setMode(b.dataset.mode === 'passport' ? 'passport' : 'cutout'));
+}
+setMode(location.hash === '#passport' ? 'passport' : 'cutout');
+window.addEventListener('hashchange', () => setMode(location.hash === '#passport' ? 'passport' : 'cutout'));
+
 function addFiles(files: File[]): void {
   const images = files.filter((f) => f.type.startsWith('image/') || /\.(jpe?g|png|webp|avif|gif|bmp|heic)$/i.test(f.name));
   if (images.length < files.length) announce(`${files.length - images.length} file(s) skipped: not images.`);
+  if (mode() === 'passport') {
+    addPassportPhoto(images);
+    return;
+  }
   for (const file of images) {
     const item: Item = {
       id: nextId++,
@@ -446,7 +473,10 @@ function announce(text: string): void {
   status.textContent = text;
 }
 
-setBusyCheck(() => running || items.length > 0);
+setBusyCheck(() => running || items.length > 0 || passportBusy());
+void setUpPassport({ model, save }).catch((err) => {
+  $<HTMLParagraphElement>('passport-status').textContent = `The document rules could not load: ${(err as Error).message}`;
+});
 void storeReady.then((s) => {
   document.body.dataset.store = s.kind;
 });
