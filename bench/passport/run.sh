@@ -9,16 +9,24 @@
 # input). Each photo runs `bgone PHOTO -o out.png` (removal, default refinement and
 # decontamination) and `bgone passport PHOTO --spec SPEC -o out.jpg`, alternately, `--repeat`
 # times each, in fresh processes; model loading is inside both (one photo per process, as a user
-# runs them). Prints a Markdown table of medians and ratios. Not a test: CI does not run it.
+# runs them). Prints a Markdown table of medians and ratios. Then the same in the browser
+# (browser.mjs: the web library in headless Chromium, warm engine, passportPhoto() against
+# removeBackground()), when web/lib/dist is built (scripts/serve.sh --build-only). Not a test: CI
+# does not run it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 case "${1:-}" in
-  -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
 bash scripts/setup.sh none
 if [[ ! -f build/release/build.ninja ]]; then cmake --preset release >/dev/null; fi
 cmake --build --preset release --target bgone -j"${BGONE_JOBS:-2}" >/dev/null
-exec node bench/passport/bench.mjs --bgone build/release/cli/bgone "$@"
+node bench/passport/bench.mjs --bgone build/release/cli/bgone "$@"
+if [[ -f web/lib/dist/bgone-st.wasm && -x /usr/bin/chromium ]]; then
+  NODE_PATH="${NODE_PATH:-/usr/share/nodejs}" node bench/passport/browser.mjs "$@"
+else
+  echo "bench/passport: web/lib/dist or /usr/bin/chromium missing: no browser figures (bash scripts/serve.sh --build-only)"
+fi

@@ -246,6 +246,24 @@ async function encode(pixels, width, height, format, quality) {
   return blob;
 }
 
+/**
+ * The mask of the photo at rgbaPtr into maskPtr (inference progress reported as it runs), refined
+ * at full resolution when `refine`; ends having reported refine at fraction 0.
+ */
+function computeMask(M, seg, rgbaPtr, maskPtr, width, height, refine, progress) {
+  M.bgoneProgress = (f) => progress({ stage: 'inference', fraction: f });
+  try {
+    check(M, M._bgone_segmenter_run(seg.ptr, rgbaPtr, width, height, maskPtr), 'computing the mask');
+  } finally {
+    M.bgoneProgress = null;
+  }
+  progress({ stage: 'inference', fraction: 1 });
+  progress({ stage: 'refine', fraction: 0 });
+  if (refine) {
+    check(M, M._bgone_refine_mask(seg.ptr, rgbaPtr, maskPtr, width, height, REFINE_DEFAULT), 'refining the mask');
+  }
+}
+
 async function run(input, options, progress) {
   // Decode first: a bad input fails fast, before any model download.
   const image = await decode(input, options.maxPixels);
@@ -272,18 +290,7 @@ async function run(input, options, progress) {
     rgbaPtr = malloc(M, pixels * 4);
     maskPtr = malloc(M, pixels);
     heapU8(M).set(image.data, rgbaPtr);
-    M.bgoneProgress = (f) => progress({ stage: 'inference', fraction: f });
-    try {
-      check(M, M._bgone_segmenter_run(seg.ptr, rgbaPtr, width, height, maskPtr), 'computing the mask');
-    } finally {
-      M.bgoneProgress = null;
-    }
-    progress({ stage: 'inference', fraction: 1 });
-    progress({ stage: 'refine', fraction: 0 });
-    if (options.refine) {
-      check(M, M._bgone_refine_mask(seg.ptr, rgbaPtr, maskPtr, width, height, REFINE_DEFAULT),
-        'refining the mask');
-    }
+    computeMask(M, seg, rgbaPtr, maskPtr, width, height, options.refine, progress);
     const dc = options.decontaminate ? 1 : 0;
     if (options.output === 'mask' || options.output === 'mask-array') {
       mask = heapU8(M).slice(maskPtr, maskPtr + pixels);
@@ -490,15 +497,7 @@ async function passport(input, options, job, progress) {
   try {
     maskPtr = malloc(M, pixels);
     progress({ stage: 'inference', fraction: 0 });
-    M.bgoneProgress = (f) => progress({ stage: 'inference', fraction: f });
-    try {
-      check(M, M._bgone_segmenter_run(seg.ptr, rgbaPtr, width, height, maskPtr), 'computing the mask');
-    } finally {
-      M.bgoneProgress = null;
-    }
-    progress({ stage: 'inference', fraction: 1 });
-    progress({ stage: 'refine', fraction: 0 });
-    check(M, M._bgone_refine_mask(seg.ptr, rgbaPtr, maskPtr, width, height, REFINE_DEFAULT), 'refining the mask');
+    computeMask(M, seg, rgbaPtr, maskPtr, width, height, true, progress);
     progress({ stage: 'refine', fraction: 1 });
     progress({ stage: 'compose', fraction: 0 });
     const facePtr = malloc(M, FACE_VALUES * 4);
