@@ -1,5 +1,5 @@
 // Compile-only check of dist/index.d.ts (npm run typecheck): each call must type as declared.
-import { DEFAULT_MODEL, FACE_MODELS, MODELS, dispose, passportLayout, passportPhoto, passportSpecs, preload, removeBackground } from './src/index.js';
+import { DEFAULT_MODEL, FACE_MODELS, MODELS, dispose, detectFaces, passportLayout, passportPhoto, passportSpecs, preload, removeBackground } from './src/index.js';
 import type { MaskArray, PassportResult, PassportSpec, PinnedModelName, PreloadResult, Progress } from './src/index.js';
 
 async function check(file: File, bitmap: ImageBitmap, data: ImageData): Promise<void> {
@@ -32,7 +32,8 @@ async function check(file: File, bitmap: ImageBitmap, data: ImageData): Promise<
   const eyes: [number, number] = own.outputFace.keypoints[0];
   const layout: number[] = passportLayout(specs[0], 300);
   const faceBytes: number = FACE_MODELS.short.size + FACE_MODELS.full.download;
+  const seen: number = (await detectFaces(bitmap, { faceModel: 'full' })).faces.filter((f) => f.score > 0.7).length;
   dispose();
-  void [png, mask, rgba, raw.data.length, custom, ready.flavor, size, name, picker, w4, failed, pdf, eyes, layout, faceBytes];
+  void [png, mask, rgba, raw.data.length, custom, ready.flavor, size, name, picker, w4, failed, pdf, eyes, layout, faceBytes, seen];
 }
 void check;

@@ -62,13 +62,13 @@ function ensureHeaders() {
   };
 }
 
-export async function launch() {
+export async function launch(extraArgs = []) {
   ensureHeaders();
   for (const name of ['Request', 'Response', 'FormData']) {
     if (typeof globalThis[name] !== 'function') globalThis[name] = class {};
   }
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
 
 /** A browser context with an on-disk profile in `dir` (not off-the-record, unlike launch()'s

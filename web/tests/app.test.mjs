@@ -374,6 +374,67 @@ describe('web app', { skip: skip ?? false }, () => {
   });
 });
 
+describe('web app passport camera', { skip: skip ?? false }, () => {
+  test('the camera shows framing guides, says when the face is placed well, and its photo becomes a passport photo', async () => {
+    // Chromium's fake camera plays a Y4M file: the sample's face scaled and placed where the guide
+    // oval wants it (head half the frame's height, eyes at 42%), made with OpenCV.
+    const tmp = mkdtempSync(path.join(tmpdir(), 'bgone-camera-'));
+    const y4m = path.join(tmp, 'camera.y4m');
+    execFileSync('/usr/bin/python3', ['-c', `
+import cv2, numpy as np, sys
+img = cv2.imread(sys.argv[1]); s = 2.2
+m = np.float32([[s, 0, 640 - 225 * s], [0, s, 302 - 102 * s]])
+frame = cv2.warpAffine(img, m, (1280, 720), flags=cv2.INTER_CUBIC, borderValue=(180, 180, 180))
+yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
+with open(sys.argv[2], 'wb') as f:
+    f.write(b'YUV4MPEG2 W1280 H720 F30:1 Ip A1:1 C420jpeg\\n')
+    for _ in range(2):
+        f.write(b'FRAME\\n'); f.write(yuv.tobytes())
+`, h.SAMPLE, y4m]);
+    const { server, url } = await h.startServer();
+    const browser = await h.launch(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${y4m}`]);
+    try {
+      const context = await browser.newContext({ permissions: ['camera'] });
+      const page = await context.newPage();
+      await page.goto(`${url}#passport`);
+      await page.waitForFunction(() => Number(document.body.dataset.specs) >= 15);
+      await page.selectOption('#passport-spec', 'us');
+      await page.click('#camera-open');
+      await page.waitForFunction(() => document.getElementById('camera').dataset.framing === 'good', null,
+        { timeout: 120_000, polling: 250 });
+      assert.match(await page.textContent('#camera-hint'), /^Good/);
+      // The guides are drawn over the video: the oval, the eye line, the face box.
+      const drawn = await page.evaluate(() => {
+        const c = document.getElementById('camera-guides');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) n += d[i] > 0;
+        return { n, size: [c.width, c.height] };
+      });
+      assert.deepEqual(drawn.size, [1280, 720]);
+      assert.ok(drawn.n > 2000, `guide pixels: ${drawn.n}`);
+      await page.click('#camera-capture');
+      await page.waitForSelector('#camera', { state: 'hidden', timeout: 10_000 });  // closed once the photo is taken
+      await page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.passport), null,
+        { timeout: 300_000, polling: 250 });
+      assert.equal(await page.evaluate(() => document.body.dataset.passport), 'done', await page.textContent('#passport-status'));
+      assert.deepEqual(await page.evaluate(() => [document.getElementById('passport-canvas').width,
+        document.getElementById('passport-canvas').height]), [600, 600]);
+      const rows = await page.$$eval('#passport-checks tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [
+        tr.querySelector('th').textContent, tr.dataset.result])));
+      assert.equal(rows['head height (chin to crown)'], 'pass');
+      assert.equal(rows['eye line above the bottom edge'], 'pass');
+      // The camera is stopped: no live video track is left.
+      assert.equal(await page.evaluate(() => document.getElementById('camera-video').srcObject), null);
+    } finally {
+      await browser.close();
+      server.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('web app without cross-origin isolation', { skip: skip ?? false }, () => {
   test('falls back to the single-thread engine on a non-isolated page', async () => {
     const { server, url } = await h.startServer({ isolation: false });

@@ -65,3 +65,11 @@ export async function passportPhoto(
   const lib = await loadLibrary();
   return lib.passportPhoto(input, { ...options, modelBaseUrl: MODEL_BASE_URL });
 }
+
+export type PassportFace = Bgone.PassportFace;
+
+/** Faces in a frame (for the camera's framing guides). */
+export async function detectFaces(input: HTMLVideoElement | Blob, options: { modelBaseUrl?: string } = {}): Promise<Bgone.DetectFacesResult> {
+  const lib = await loadLibrary();
+  return lib.detectFaces(input, { modelBaseUrl: options.modelBaseUrl ?? MODEL_BASE_URL });
+}

@@ -1,7 +1,8 @@
 // The app's passport mode: one photo at a time to a document photo of the chosen country, shown
 // with guide lines, the compliance report, and downloads (photo, print sheet as JPEG and PDF,
 // report as JSON). Changing the document or the print options re-runs the last photo.
-import { passportPhoto, passportSpecs, type ModelName, type PaperSize, type PassportResult, type PassportSpec, type Progress } from './engine';
+import { setUpCamera, stopCamera } from './camera';
+import { MODEL_BASE_URL, passportPhoto, passportSpecs, type ModelName, type PaperSize, type PassportResult, type PassportSpec, type Progress } from './engine';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -221,6 +222,7 @@ function stem(): string {
 /** Takes the photo to work on (the first of those given). */
 export function addPassportPhoto(files: File[]): void {
   if (!files.length) return;
+  stopCamera();
   file = files[0];
   if (files.length > 1) setStatus('Passport mode takes one photo at a time: using the first.');
   void make();
@@ -236,6 +238,11 @@ export async function setUpPassport(options: {
 }): Promise<void> {
   modelName = options.model;
   save = options.save;
+  setUpCamera({
+    modelBaseUrl: MODEL_BASE_URL,
+    onPhoto: (photo) => addPassportPhoto([photo]),
+    onError: (text) => setStatus(text, true),
+  });
   for (const select of [dpiSelect, sheetSelect, formatSelect]) select.addEventListener('change', () => void make());
   specSelect.addEventListener('change', () => {
     localStorage.setItem(SPEC_KEY, specSelect.value);

@@ -349,3 +349,24 @@ export declare function passportPhoto(input: ImageInput, options: PassportOption
  *  bgone_passport_layout): width and height in mm and pixels, head range, eye-line range,
  *  crown range (0, 0 when absent) and the background's r, g, b. */
 export declare function passportLayout(spec: PassportSpec | CustomPassportSpec, dpi: number): number[];
+
+export interface DetectFacesOptions extends CommonOptions {
+  /** 'short' (default): faces within about 2 m; 'full': small or distant faces. */
+  faceModel?: 'short' | 'full';
+  /** Refuse larger images. Default 100e6 pixels. */
+  maxPixels?: number;
+}
+
+export interface DetectFacesResult {
+  /** The image's size (EXIF orientation applied). */
+  width: number;
+  height: number;
+  /** How many faces were found (faces holds at most 8, best first). */
+  count: number;
+  faces: PassportFace[];
+}
+
+/** The faces in an image, on this device (MediaPipe BlazeFace run by bgone's engine): for framing
+ *  guides, e.g. on camera frames (pass an ImageBitmap, a canvas or a video frame). No
+ *  segmentation model is loaded. */
+export declare function detectFaces(input: ImageInput | HTMLVideoElement | VideoFrame, options?: DetectFacesOptions): Promise<DetectFacesResult>;

@@ -385,6 +385,22 @@ export async function passportPhoto(input, options = {}) {
   return { ...result, spec };
 }
 
+/**
+ * The faces in an image (BlazeFace, each refined on an upright crop around it), best first: for
+ * framing guides, e.g. on camera frames. See index.d.ts.
+ */
+export async function detectFaces(input, options = {}) {
+  if (options === null || typeof options !== 'object') throw new Error('bgone: options must be an object');
+  const { faceModel = 'short', ...common } = options;
+  if (!Object.hasOwn(FACE_MODELS, faceModel)) throw new Error('bgone: option faceModel must be "short" or "full"');
+  const opts = normalize(common);
+  const packed = await packInput(input);
+  const transfer = packed.transfer || [];
+  delete packed.transfer;
+  return call('faces', { input: packed, options: opts, faces: { faceModel: resolveFaceModel(FACE_MODELS[faceModel], common.modelBaseUrl) } },
+    options.onProgress, transfer);
+}
+
 /** Stops the worker and frees the engine; pending calls reject. The next call starts afresh. */
 export function dispose() {
   dropWorker();

@@ -1,7 +1,7 @@
 // bgone's worker: decodes images, loads the model and the WebAssembly engine, computes masks,
 // composites and encodes. One request runs at a time, in arrival order.
 //
-// Messages in:  {id, type: 'run'|'preload'|'passport', options, input?, passport?}
+// Messages in:  {id, type: 'run'|'preload'|'passport'|'faces', options, input?, passport?, faces?}
 // Messages out: {id, type: 'progress', progress} | {id, type: 'done', result}
 //               | {id, type: 'error', message}
 
@@ -442,6 +442,27 @@ async function encodeWithDensity(rgba, width, height, format, quality, dpi) {
   return format === 'image/jpeg' ? withJpegDensity(bytes, dpi) : withPngDensity(bytes, dpi);
 }
 
+/** Faces in an image: {width, height, faces: [{score, box, keypoints}], count}. */
+async function faces(input, options, job, progress) {
+  const image = await decode(input, options.maxPixels);
+  const { width, height } = image;
+  const M = await loadModule(flavorFor(options.threads), options.wasmBaseUrl);
+  progress({ stage: 'faces', fraction: 0 });
+  const detector = await getFaceDetector(M, job.faceModel, options.storage, progress);
+  const rgbaPtr = malloc(M, width * height * 4);
+  try {
+    heapU8(M).set(image.data, rgbaPtr);
+    const found = detectFaces(M, detector, rgbaPtr, width, height);
+    progress({ stage: 'faces', fraction: 1 });
+    return { width, height, count: found.count, faces: found.faces.map(faceObject) };
+  } catch (e) {
+    forgetOnTrap(e, M);
+    throw e;
+  } finally {
+    M._free(rgbaPtr);
+  }
+}
+
 /**
  * The document photo: faces first (a photo with none or several fails before the model is even
  * loaded), then the refined mask, then the engine's composer and checks (the same C++ as
@@ -624,6 +645,7 @@ async function handle(msg) {
   }
   if (msg.type === 'run') return run(msg.input, msg.options, progress);
   if (msg.type === 'passport') return passport(msg.input, msg.options, msg.passport, progress);
+  if (msg.type === 'faces') return faces(msg.input, msg.options, msg.faces, progress);
   throw new Error(`bgone: unknown request ${msg.type}`);
 }
 
