@@ -73,6 +73,28 @@ bgone::StatusOr<img::Image> GrayImage(const uint8_t* gray, int width, int height
   return img::Image::FromPixels(width, height, img::PixelFormat::kGray8, gray, pixels);
 }
 
+// The colour channels of `rgba` (width x height) as an Rgb8 image.
+bgone::StatusOr<img::Image> RgbFromRgba(const uint8_t* rgba, int width, int height) {
+  BG_ASSIGN_OR_RETURN(img::Image rgb, img::Image::Create(width, height, img::PixelFormat::kRgb8));
+  const size_t pixels = static_cast<size_t>(width) * static_cast<size_t>(height);
+  for (size_t i = 0; i < pixels; ++i)
+    for (int c = 0; c < 3; ++c) rgb.pixels[3 * i + c] = rgba[4 * i + c];
+  return rgb;
+}
+
+// An Rgb8 image as opaque RGBA in malloc'd memory (the caller frees it with bgone_free), or
+// nullptr when out of memory.
+uint8_t* MallocOpaqueRgba(const img::Image& rgb) {
+  const size_t pixels = static_cast<size_t>(rgb.width) * static_cast<size_t>(rgb.height);
+  auto* out = static_cast<uint8_t*>(std::malloc(pixels * 4));
+  if (out == nullptr) return nullptr;
+  for (size_t i = 0; i < pixels; ++i) {
+    for (int c = 0; c < 3; ++c) out[4 * i + c] = rgb.pixels[3 * i + c];
+    out[4 * i + 3] = 255;
+  }
+  return out;
+}
+
 enum class Backdrop { kNone, kColor, kImage, kBlur };
 
 // Shared by the compositing entry points: alpha = mask x rgba's alpha, colours optionally
@@ -87,10 +109,7 @@ bgone::Status Composite(uint8_t* rgba, const uint8_t* mask, int width, int heigh
   if (decontaminate) {
     BG_ASSIGN_OR_RETURN(colours, img::EstimateForeground(image, alpha));
   } else {
-    BG_ASSIGN_OR_RETURN(colours, img::Image::Create(width, height, img::PixelFormat::kRgb8));
-    for (size_t i = 0, n = alpha.pixels.size(); i < n; ++i) {
-      for (int c = 0; c < 3; ++c) colours.pixels[3 * i + c] = rgba[4 * i + c];
-    }
+    BG_ASSIGN_OR_RETURN(colours, RgbFromRgba(rgba, width, height));
   }
   img::Image out;
   switch (backdrop) {
@@ -167,21 +186,15 @@ bgone::Status ComposePassportC(BgoneFaceDetector* detector, const uint8_t* rgba,
   BG_ASSIGN_OR_RETURN(img::Image image, RgbaImage(rgba, width, height));
   BG_ASSIGN_OR_RETURN(img::Image m, GrayImage(mask, width, height));
   BG_ASSIGN_OR_RETURN(img::PassportPhoto p, img::MakePassportPhoto(image, m, f, layout, *detector->detector, detector->pool.get()));
-  const img::PassportResult& r = p.result;
   const std::string report = "{\n  \"size_px\": [" + std::to_string(layout.width_px) + ", " + std::to_string(layout.height_px) +
                              "],\n  \"output_face\": " + img::FaceDetectionJson(p.output_face) + ",\n  " +
                              img::PassportMeasuresJsonMembers(p.measures) + "\n}\n";
-  const size_t pixels = static_cast<size_t>(layout.width_px) * static_cast<size_t>(layout.height_px);
-  auto* out = static_cast<uint8_t*>(std::malloc(pixels * 4));
+  uint8_t* out = MallocOpaqueRgba(p.result.photo);
   auto* text = static_cast<char*>(std::malloc(report.size() + 1));
   if (out == nullptr || text == nullptr) {
     std::free(out);
     std::free(text);
     return bgone::ResourceExhaustedError("out of memory for the passport photo");
-  }
-  for (size_t i = 0; i < pixels; ++i) {
-    for (int c = 0; c < 3; ++c) out[4 * i + c] = r.photo.pixels[3 * i + c];
-    out[4 * i + 3] = 255;
   }
   std::copy(report.begin(), report.end(), text);
   text[report.size()] = '\0';
@@ -476,24 +489,15 @@ int bgone_print_sheet(const uint8_t* rgba, int width, int height, const char* pa
       info_out == nullptr)
     return Report(bgone::InvalidArgumentError("null argument"));
   *rgba_out = nullptr;
-  if (!(dpi >= 72 && dpi <= 1200)) return Report(bgone::InvalidArgumentError("dpi must be within 72-1200"));
   try {
     auto run = [&]() -> bgone::Status {
       BG_RETURN_IF_ERROR(img::ValidateDimensions(width, height));
       BG_ASSIGN_OR_RETURN(img::PaperSize size, img::FindPaperSize(paper));
       BG_ASSIGN_OR_RETURN(img::SheetPlan plan, img::PlanSheet(size, dpi, width, height));
-      BG_ASSIGN_OR_RETURN(img::Image photo, img::Image::Create(width, height, img::PixelFormat::kRgb8));
-      const size_t pixels = static_cast<size_t>(width) * static_cast<size_t>(height);
-      for (size_t i = 0; i < pixels; ++i)
-        for (int c = 0; c < 3; ++c) photo.pixels[3 * i + c] = rgba[4 * i + c];
+      BG_ASSIGN_OR_RETURN(img::Image photo, RgbFromRgba(rgba, width, height));
       BG_ASSIGN_OR_RETURN(img::Image sheet, img::RenderSheet(plan, photo, dpi));
-      const size_t n = static_cast<size_t>(sheet.width) * static_cast<size_t>(sheet.height);
-      auto* out = static_cast<uint8_t*>(std::malloc(n * 4));
+      uint8_t* out = MallocOpaqueRgba(sheet);
       if (out == nullptr) return bgone::ResourceExhaustedError("out of memory for the print sheet");
-      for (size_t i = 0; i < n; ++i) {
-        for (int c = 0; c < 3; ++c) out[4 * i + c] = sheet.pixels[3 * i + c];
-        out[4 * i + 3] = 255;
-      }
       *rgba_out = out;
       *width_out = sheet.width;
       *height_out = sheet.height;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
 #include <string>
 
@@ -64,7 +63,6 @@ StatusOr<Tensor> LetterboxInput(const Image& image, int size, ThreadPool* pool, 
 }
 
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-
 
 }  // namespace
 

@@ -26,7 +26,6 @@ PassportCheck InRange(const std::string& rule, double v, const RangeMm& r, const
 
 double Luma(const uint8_t* p) { return 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]; }
 
-
 // The check texts are bgone's own ASCII; quotes and backslashes are escaped all the same.
 std::string Quoted(const std::string& text) {
   std::string out = "\"";

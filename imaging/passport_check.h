@@ -45,7 +45,6 @@ std::string PassportMeasuresJsonMembers(const PassportMeasures& m);
 StatusOr<PassportMeasures> CheckPassport(const PassportResult& result, const PassportLayout& layout,
                                          const FaceDetection& source_face, const FaceDetection& output_face);
 
-
 // The whole passport step after segmentation, as the CLI and the C API run it: the photo's
 // combined alpha (its alpha channel, if any, times `mask`), its decontaminated colours,
 // ComposePassport, the face detected again on the result with `detector` (exactly once, else
