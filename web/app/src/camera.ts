@@ -95,7 +95,7 @@ async function loop(modelBaseUrl: string): Promise<void> {
     if (video.readyState >= 2 && video.videoWidth) {
       try {
         const found = await detectFaces(video, { modelBaseUrl });
-        const state = framing(found.faces.slice(0, found.count), found.width, found.height);
+        const state = framing(found.faces, found.width, found.height);
         if (!stream) break;
         draw(found.faces, state);
         hint.textContent = HINTS[state];

@@ -4,6 +4,7 @@ import { DEFAULT_MODEL, MODEL_NAMES, loadLibrary, removeBackground, warmUp, type
 import { drawComposite, encodeComposite, type Background } from './compose';
 import { setBusyCheck, setUpServiceWorker } from './offline';
 import { addPassportPhoto, passportBusy, setUpPassport } from './passport';
+import { spanFraction, type StageSpans } from './progress';
 import { openStore, type ResultStore } from './store';
 import { writeZip } from './zip';
 
@@ -260,17 +261,12 @@ const STAGE_TEXT: Record<string, string> = {
 };
 
 // One bar per photo: download 0-40%, load 40-50%, inference 50-95%, encode 95-100%.
-const STAGE_SPAN: Record<string, [number, number]> = {
+const STAGE_SPAN: StageSpans = {
   download: [0, 0.4],
   load: [0.4, 0.5],
   inference: [0.5, 0.95],
   encode: [0.95, 1],
 };
-function stageFraction(p: Progress): number {
-  const [from, to] = STAGE_SPAN[p.stage] ?? [0, 1];
-  const f = typeof p.fraction === 'number' && Number.isFinite(p.fraction) ? Math.min(1, Math.max(0, p.fraction)) : 0;
-  return from + (to - from) * f;
-}
 
 function renderItem(item: Item): void {
   const row = item.row;
@@ -332,7 +328,7 @@ async function processItem(item: Item): Promise<void> {
       model: model(),
       onProgress: (p: Progress) => {
         item.stage = p.stage;
-        item.fraction = stageFraction(p);
+        item.fraction = spanFraction(p, STAGE_SPAN);
         renderItem(item);
         updateOverall();
       },

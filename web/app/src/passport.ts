@@ -2,6 +2,7 @@
 // with guide lines, the compliance report, and downloads (photo, print sheet as JPEG and PDF,
 // report as JSON). Changing the document or the print options re-runs the last photo.
 import { setUpCamera, stopCamera } from './camera';
+import { spanFraction, type StageSpans } from './progress';
 import { MODEL_BASE_URL, passportPhoto, passportSpecs, type ModelName, type PaperSize, type PassportResult, type PassportSpec, type Progress } from './engine';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -63,21 +64,28 @@ function setStatus(text: string, error = false): void {
   statusLine.classList.toggle('passport-status-error', error);
 }
 
-const STAGES: Record<string, [number, number, string]> = {
-  download: [0, 0.35, 'Downloading the models (once)'],
-  load: [0.35, 0.4, 'Starting the engine'],
-  faces: [0.4, 0.45, 'Finding the face'],
-  inference: [0.45, 0.85, 'Separating the person from the background'],
-  refine: [0.85, 0.9, 'Refining the edges'],
-  compose: [0.9, 0.95, 'Framing and checking'],
-  encode: [0.95, 1, 'Saving'],
+const STAGE_SPAN: StageSpans = {
+  download: [0, 0.35],
+  load: [0.35, 0.4],
+  faces: [0.4, 0.45],
+  inference: [0.45, 0.85],
+  refine: [0.85, 0.9],
+  compose: [0.9, 0.95],
+  encode: [0.95, 1],
+};
+const STAGE_TEXT: Record<string, string> = {
+  download: 'Downloading the models (once)',
+  load: 'Starting the engine',
+  faces: 'Finding the face',
+  inference: 'Separating the person from the background',
+  refine: 'Refining the edges',
+  compose: 'Framing and checking',
+  encode: 'Saving',
 };
 
 function onProgress(p: Progress): void {
-  const [from, to, text] = STAGES[p.stage] ?? [0, 1, 'Working'];
-  const f = typeof p.fraction === 'number' && Number.isFinite(p.fraction) ? Math.min(1, Math.max(0, p.fraction)) : 0;
-  progressBar.value = from + (to - from) * f;
-  setStatus(`${text}…`);
+  progressBar.value = spanFraction(p, STAGE_SPAN);
+  setStatus(`${STAGE_TEXT[p.stage] ?? 'Working'}…`);
 }
 
 /** Makes the passport photo of `file` with the current options; re-runs once if they change meanwhile. */

@@ -90,18 +90,24 @@ function withSlash(url) {
 const MODEL_NAMES = Object.keys(MODELS).map((n) => `"${n}"`).join(', ');
 const ENCODINGS = ['identity', 'gzip'];
 
+/** The {url, sha256, size, encoding, download} of a pinned file (MODELS or FACE_MODELS) under
+ *  modelBaseUrl (default: models/ beside this file). */
+function resolvePinned(pinned, modelBaseUrl) {
+  const base = modelBaseUrl !== undefined
+    ? withSlash(new URL(String(modelBaseUrl), baseHref()).href)
+    : new URL('./models/', import.meta.url).href;
+  return {
+    url: new URL(pinned.file, base).href, sha256: pinned.sha256, size: pinned.size,
+    encoding: pinned.encoding, download: pinned.download,
+  };
+}
+
 /** The {url, sha256, size, encoding, download} of the chosen model. */
 function resolveModel(model = DEFAULT_MODEL, modelBaseUrl) {
   if (typeof model === 'string') {
     const pinned = Object.hasOwn(MODELS, model) ? MODELS[model] : null;
     if (!pinned) throw new Error(`bgone: unknown model "${model}" (expected one of ${MODEL_NAMES} or {url, sha256, size})`);
-    const base = modelBaseUrl !== undefined
-      ? withSlash(new URL(String(modelBaseUrl), baseHref()).href)
-      : new URL('./models/', import.meta.url).href;
-    return {
-      url: new URL(pinned.file, base).href, sha256: pinned.sha256, size: pinned.size,
-      encoding: pinned.encoding, download: pinned.download,
-    };
+    return resolvePinned(pinned, modelBaseUrl);
   }
   if (!model || typeof model !== 'object') throw new Error(`bgone: option model must be one of ${MODEL_NAMES} or {url, sha256, size}`);
   const sha256 = String(model.sha256 || '').toLowerCase();
@@ -233,24 +239,29 @@ async function packInput(input) {
   throw new Error('bgone: unsupported input: pass a Blob/File, ImageBitmap, ImageData, image element, or URL string');
 }
 
+/** The input as a message part, and the objects to transfer with the message. */
+async function packForMessage(input) {
+  const packed = await packInput(input);
+  const transfer = packed.transfer || [];
+  delete packed.transfer;
+  return { packed, transfer };
+}
+
 /**
  * Removes the background of one image. See index.d.ts.
  */
 export async function removeBackground(input, options = {}) {
   const opts = normalize(options);
-  const packed = await packInput(input);
-  const transfer = packed.transfer || [];
-  delete packed.transfer;
+  const { packed, transfer } = await packForMessage(input);
   if (opts.background && opts.background.kind === 'image') {
     let image;
     try {
-      image = await packInput(opts.background.input);
+      image = await packForMessage(opts.background.input);
     } catch (e) {
       throw new Error(`bgone: background image: ${e && e.message ? e.message.replace(/^bgone: /, '') : e}`);
     }
-    transfer.push(...(image.transfer || []));
-    delete image.transfer;
-    opts.background = { kind: 'image', image };
+    transfer.push(...image.transfer);
+    opts.background = { kind: 'image', image: image.packed };
   }
   return call('run', { input: packed, options: opts }, options.onProgress, transfer);
 }
@@ -329,14 +340,6 @@ export function passportLayout(spec, dpi) {
   ];
 }
 
-function resolveFaceModel(pinned, modelBaseUrl) {
-  const base = modelBaseUrl !== undefined
-    ? withSlash(new URL(String(modelBaseUrl), baseHref()).href)
-    : new URL('./models/', import.meta.url).href;
-  return { url: new URL(pinned.file, base).href, sha256: pinned.sha256, size: pinned.size, encoding: pinned.encoding,
-    download: pinned.download };
-}
-
 /**
  * A passport or ID photo of one person: face found, eyes levelled, head and eye line placed in
  * the document's ranges, its background colour behind, encoded with the print DPI; with the
@@ -371,14 +374,12 @@ export async function passportPhoto(input, options = {}) {
   }
   const layout = passportLayout(spec, dpi);
   const opts = normalize(common);
-  const packed = await packInput(input);
-  const transfer = packed.transfer || [];
-  delete packed.transfer;
+  const { packed, transfer } = await packForMessage(input);
   const job = {
     layout, dpi, format, quality, maxBytes: kb * 1024, sheet: sheet == null ? null : String(sheet).toLowerCase(),
     faceModels: {
-      short: resolveFaceModel(FACE_MODELS.short, common.modelBaseUrl),
-      full: resolveFaceModel(FACE_MODELS.full, common.modelBaseUrl),
+      short: resolvePinned(FACE_MODELS.short, common.modelBaseUrl),
+      full: resolvePinned(FACE_MODELS.full, common.modelBaseUrl),
     },
   };
   const result = await call('passport', { input: packed, options: opts, passport: job }, options.onProgress, transfer);
@@ -394,10 +395,8 @@ export async function detectFaces(input, options = {}) {
   const { faceModel = 'short', ...common } = options;
   if (!Object.hasOwn(FACE_MODELS, faceModel)) throw new Error('bgone: option faceModel must be "short" or "full"');
   const opts = normalize(common);
-  const packed = await packInput(input);
-  const transfer = packed.transfer || [];
-  delete packed.transfer;
-  return call('faces', { input: packed, options: opts, faces: { faceModel: resolveFaceModel(FACE_MODELS[faceModel], common.modelBaseUrl) } },
+  const { packed, transfer } = await packForMessage(input);
+  return call('faces', { input: packed, options: opts, faces: { faceModel: resolvePinned(FACE_MODELS[faceModel], common.modelBaseUrl) } },
     options.onProgress, transfer);
 }
 

@@ -427,6 +427,15 @@ function faceObject(v) {
   };
 }
 
+/** Reads the NUL-terminated text the engine malloc'ed at ptr, then frees it. */
+function takeText(M, ptr) {
+  try {
+    return cString(M, ptr);
+  } finally {
+    M._bgone_free(ptr);
+  }
+}
+
 /** Reads (ptr, size) bytes the engine malloc'ed, then frees them. */
 function takeBytes(M, ptr, size) {
   try {
@@ -476,46 +485,32 @@ async function passport(input, options, job, progress) {
   const M = await loadModule(flavor, options.wasmBaseUrl);
   progress({ stage: 'faces', fraction: 0 });
   const shortDetector = await getFaceDetector(M, job.faceModels.short, options.storage, progress);
-  let rgbaPtr = 0;
+  const rgbaPtr = malloc(M, pixels * 4);
   let maskPtr = 0;
+  let outRgba = 0;
   const scratch = [];
   let found;
+  let photo;
+  let report;
+  let sheet = null;
   try {
-    rgbaPtr = malloc(M, pixels * 4);
     heapU8(M).set(image.data, rgbaPtr);
     found = detectFaces(M, shortDetector, rgbaPtr, width, height);
     if (found.count === 0) {
       const fullDetector = await getFaceDetector(M, job.faceModels.full, options.storage, progress);
       found = detectFaces(M, fullDetector, rgbaPtr, width, height);
     }
-  } catch (e) {
-    if (rgbaPtr) M._free(rgbaPtr);
-    forgetOnTrap(e, M);
-    throw e;
-  }
-  if (found.count !== 1) {
-    M._free(rgbaPtr);
     if (found.count === 0) {
       throw namedError('bgone: no face found: use a photo where one face is clearly visible', 'NO_FACE');
     }
-    throw namedError(`bgone: ${found.count} faces found: a passport photo needs exactly one person`, 'SEVERAL_FACES');
-  }
-  progress({ stage: 'faces', fraction: 1 });
-  let seg;
-  try {
-    seg = await getSegmenter(options, progress);
-  } catch (e) {
-    M._free(rgbaPtr);
-    throw e;
-  }
-  if (seg.module !== M) {  // cannot happen: both come from loadModule(flavor, wasmBaseUrl)
-    M._free(rgbaPtr);
-    throw new Error('bgone: internal error: the segmenter lives in another engine instance');
-  }
-  let photo;
-  let report;
-  let sheet = null;
-  try {
+    if (found.count > 1) {
+      throw namedError(`bgone: ${found.count} faces found: a passport photo needs exactly one person`, 'SEVERAL_FACES');
+    }
+    progress({ stage: 'faces', fraction: 1 });
+    const seg = await getSegmenter(options, progress);
+    if (seg.module !== M) {  // cannot happen: both come from loadModule(flavor, wasmBaseUrl)
+      throw new Error('bgone: internal error: the segmenter lives in another engine instance');
+    }
     maskPtr = malloc(M, pixels);
     progress({ stage: 'inference', fraction: 0 });
     computeMask(M, seg, rgbaPtr, maskPtr, width, height, true, progress);
@@ -532,22 +527,20 @@ async function passport(input, options, job, progress) {
     check(M, M._bgone_passport_compose(shortDetector, rgbaPtr, maskPtr, width, height, facePtr, layoutPtr,
       outPtrs, outPtrs + 4, outPtrs + 8, outPtrs + 12), 'composing the passport photo');
     heap = heapU8(M);
-    const [outRgba, outW, outH, reportPtr] = new Uint32Array(heap.buffer, heap.byteOffset + outPtrs, 4);
-    const text = cString(M, reportPtr);
-    M._bgone_free(reportPtr);
-    photo = { rgba: new Uint8ClampedArray(takeBytes(M, outRgba, outW * outH * 4).buffer), width: outW, height: outH };
-    report = JSON.parse(text);
+    const [rgbaOut, outW, outH, reportPtr] = new Uint32Array(heap.buffer, heap.byteOffset + outPtrs, 4);
+    outRgba = rgbaOut;
+    report = JSON.parse(takeText(M, reportPtr));
     progress({ stage: 'compose', fraction: 1 });
     if (job.sheet) {
-      const sheetIn = malloc(M, outW * outH * 4);
+      // The sheet from the composed photo where it lies in the engine's heap.
       const infoPtr = malloc(M, SHEET_VALUES * 8);
       const paper = new TextEncoder().encode(`${job.sheet}\0`);
       const paperPtr = malloc(M, paper.length);
-      scratch.push(sheetIn, infoPtr, paperPtr);
-      heapU8(M).set(photo.rgba, sheetIn);
-      heapU8(M).set(paper, paperPtr);
-      new Uint32Array(heapU8(M).buffer, heapU8(M).byteOffset + outPtrs, 4).fill(0);
-      check(M, M._bgone_print_sheet(sheetIn, outW, outH, paperPtr, job.dpi, outPtrs, outPtrs + 4, outPtrs + 8, infoPtr),
+      scratch.push(infoPtr, paperPtr);
+      heap = heapU8(M);
+      heap.set(paper, paperPtr);
+      new Uint32Array(heap.buffer, heap.byteOffset + outPtrs, 4).fill(0);
+      check(M, M._bgone_print_sheet(outRgba, outW, outH, paperPtr, job.dpi, outPtrs, outPtrs + 4, outPtrs + 8, infoPtr),
         'making the print sheet');
       heap = heapU8(M);
       const [sRgba, sW, sH] = new Uint32Array(heap.buffer, heap.byteOffset + outPtrs, 3);
@@ -557,12 +550,15 @@ async function passport(input, options, job, progress) {
         copies: info[0], columns: info[1], rows: info[2], widthMm: info[3], heightMm: info[4], landscape: info[5] === 1,
       };
     }
+    photo = { rgba: new Uint8ClampedArray(takeBytes(M, outRgba, outW * outH * 4).buffer), width: outW, height: outH };
+    outRgba = 0;
   } catch (e) {
     forgetOnTrap(e, M);
     throw e;
   } finally {
     M._free(rgbaPtr);
     if (maskPtr) M._free(maskPtr);
+    if (outRgba) M._bgone_free(outRgba);
     for (const p of scratch) M._free(p);
   }
 
