@@ -504,8 +504,8 @@ int bgone_print_sheet(const uint8_t* rgba, int width, int height, const char* pa
       info_out[0] = plan.copies();
       info_out[1] = plan.columns;
       info_out[2] = plan.rows;
-      info_out[3] = plan.landscape ? size.height_mm : size.width_mm;
-      info_out[4] = plan.landscape ? size.width_mm : size.height_mm;
+      info_out[3] = plan.page_width_mm;
+      info_out[4] = plan.page_height_mm;
       info_out[5] = plan.landscape ? 1 : 0;
       return bgone::OkStatus();
     };

@@ -261,9 +261,8 @@ int RunPassportCommand(const std::vector<std::string>& args, const char* argv0) 
       sheet_jpg = StemPath(out_path) + "-sheet-" + paper.id + ".jpg";
       sheet_pdf = StemPath(out_path) + "-sheet-" + paper.id + ".pdf";
       BG_RETURN_IF_ERROR(WriteFileAtomically(sheet_jpg, jpeg));
-      const double w_mm = plan.landscape ? paper.height_mm : paper.width_mm;
-      const double h_mm = plan.landscape ? paper.width_mm : paper.height_mm;
-      BG_ASSIGN_OR_RETURN(std::vector<uint8_t> pdf, imaging::SingleJpegPdf(jpeg, sheet.width, sheet.height, w_mm, h_mm));
+      BG_ASSIGN_OR_RETURN(std::vector<uint8_t> pdf,
+                          imaging::SingleJpegPdf(jpeg, sheet.width, sheet.height, plan.page_width_mm, plan.page_height_mm));
       BG_RETURN_IF_ERROR(WriteFileAtomically(sheet_pdf, pdf));
       copies = plan.copies();
     }

@@ -54,8 +54,10 @@ StatusOr<SheetPlan> PlanSheet(const PaperSize& paper, double dpi, int photo_widt
   for (bool landscape : {false, true}) {
     SheetPlan p;
     p.landscape = landscape;
-    p.sheet_width_px = MmToPx(landscape ? paper.height_mm : paper.width_mm, dpi);
-    p.sheet_height_px = MmToPx(landscape ? paper.width_mm : paper.height_mm, dpi);
+    p.page_width_mm = landscape ? paper.height_mm : paper.width_mm;
+    p.page_height_mm = landscape ? paper.width_mm : paper.height_mm;
+    p.sheet_width_px = MmToPx(p.page_width_mm, dpi);
+    p.sheet_height_px = MmToPx(p.page_height_mm, dpi);
     p.photo_width_px = photo_width_px;
     p.photo_height_px = photo_height_px;
     p.x_px = Spread(p.sheet_width_px, photo_width_px, gap);

@@ -31,6 +31,7 @@ StatusOr<PaperSize> FindPaperSize(const std::string& id);
 
 struct SheetPlan {
   int sheet_width_px = 0, sheet_height_px = 0;
+  double page_width_mm = 0, page_height_mm = 0;  // the paper as placed (landscape swaps them)
   bool landscape = false;
   int columns = 0, rows = 0;
   std::vector<int> x_px;  // left edge of each column
